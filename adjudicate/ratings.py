@@ -1,0 +1,368 @@
+"""The core data model: a dense rating tensor ``codes[unit, reader, finding]``.
+
+Everything in the package flows through :class:`Ratings`. Parsers build one at the edge;
+statistics consume one (or a plain units x raters array, wrapped on entry with
+:meth:`Ratings.from_array`). Codes are small integers indexing one shared, ordered category
+vocabulary; :data:`MISSING` marks a reader who did not read a unit (never a category).
+Which categories a finding's design allows is kept per finding (``allowed``): for the
+four-findings data HEDGE is allowed for Pneumothorax and Nodule/mass only, so Gwet's AC1 and
+Brennan-Prediger use q = 3 categories there and q = 2 for Fracture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MISSING", "Ratings", "as_ratings"]
+
+MISSING = -1
+"""Code of a read that does not exist (reader did not read the unit)."""
+
+_CODE_DTYPE = np.int8
+
+
+@dataclass(frozen=True, eq=False)
+class Ratings:
+    """Categorical ratings of units by readers, for one or more findings.
+
+    Parameters
+    ----------
+    codes : ndarray of int8, shape (n_units, n_readers, n_findings)
+        Index into ``categories``; :data:`MISSING` (-1) where a reader did not read a unit.
+    categories : tuple
+        The ordered category vocabulary shared by all findings (e.g. ``("NO", "HEDGE", "YES")``).
+        Order matters for ordinal statistics and for tie-breaking in votes.
+    units, readers, findings : pandas.Index
+        Labels of the three axes.
+    allowed : ndarray of bool, shape (n_findings, n_categories), optional
+        Categories each finding's design allows. Default: all.
+    clusters : ndarray, shape (n_units,), optional
+        Cluster (patient) id of each unit; images of one patient are not independent.
+    meta : pandas.DataFrame, optional
+        Per-unit metadata (set, view, ...), indexed like ``units``.
+    positive : hashable, optional
+        The category that means "present" for binary summaries (``"YES"`` for NIH data).
+    source : str, optional
+        Where the ratings came from (file name), for messages and reports.
+
+    Examples
+    --------
+    >>> r = Ratings.from_array([["YES", "NO"], ["NO", "NO"], ["YES", None]])
+    >>> r.shape
+    (3, 2, 1)
+    >>> r.categories
+    ('NO', 'YES')
+    >>> r.counts()[:, 0, :].tolist()   # per unit: how many reads in each category
+    [[1, 1], [2, 0], [0, 1]]
+    """
+
+    codes: np.ndarray
+    categories: tuple
+    units: pd.Index
+    readers: pd.Index
+    findings: pd.Index
+    allowed: np.ndarray | None = None
+    clusters: np.ndarray | None = None
+    meta: pd.DataFrame | None = None
+    positive: Hashable | None = None
+    source: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self):
+        codes = np.asarray(self.codes)
+        if codes.ndim != 3:
+            raise ValueError(f"codes must be 3-D (units, readers, findings), got {codes.ndim}-D")
+        k = len(self.categories)
+        if k > np.iinfo(_CODE_DTYPE).max:
+            raise ValueError(f"too many categories ({k}); at most {np.iinfo(_CODE_DTYPE).max}")
+        codes = codes.astype(_CODE_DTYPE, copy=False)
+        if codes.size and (codes.min() < MISSING or codes.max() >= k):
+            raise ValueError(f"codes must lie in [-1, {k - 1}]")
+        units, readers, findings = (pd.Index(x) for x in (self.units, self.readers, self.findings))
+        for name, idx, n in (("units", units, codes.shape[0]), ("readers", readers, codes.shape[1]),
+                             ("findings", findings, codes.shape[2])):
+            if len(idx) != n:
+                raise ValueError(f"{name} has {len(idx)} labels for an axis of length {n}")
+        allowed = (np.ones((codes.shape[2], k), bool) if self.allowed is None
+                   else np.asarray(self.allowed, bool))
+        if allowed.shape != (codes.shape[2], k):
+            raise ValueError(f"allowed must have shape {(codes.shape[2], k)}, got {allowed.shape}")
+        clusters = None if self.clusters is None else np.asarray(self.clusters)
+        if clusters is not None and clusters.shape != (codes.shape[0],):
+            raise ValueError("clusters must hold one id per unit")
+        meta = (pd.DataFrame(index=units) if self.meta is None else self.meta)
+        if len(meta) != codes.shape[0]:
+            raise ValueError("meta must have one row per unit")
+        if self.positive is not None and self.positive not in self.categories:
+            raise ValueError(f"positive category {self.positive!r} is not among {self.categories}")
+        codes.setflags(write=False)
+        allowed.setflags(write=False)
+        set_ = object.__setattr__
+        set_(self, "codes", codes)
+        set_(self, "categories", tuple(self.categories))
+        set_(self, "units", units)
+        set_(self, "readers", readers)
+        set_(self, "findings", findings)
+        set_(self, "allowed", allowed)
+        set_(self, "clusters", clusters)
+        set_(self, "meta", meta)
+        set_(self, "notes", tuple(self.notes))
+
+    # ------------------------------------------------------------------ shape
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n_units, n_readers, n_findings)``."""
+        return self.codes.shape
+
+    @property
+    def n_units(self) -> int:
+        return self.codes.shape[0]
+
+    @property
+    def n_readers(self) -> int:
+        return self.codes.shape[1]
+
+    @property
+    def n_findings(self) -> int:
+        return self.codes.shape[2]
+
+    @property
+    def n_categories(self) -> int:
+        return len(self.categories)
+
+    def __repr__(self) -> str:
+        u, r, f = self.shape
+        return (f"Ratings({u} units x {r} readers x {f} findings, categories={self.categories}, "
+                f"{int(self.observed.sum())} reads" + (f", source={self.source!r}" if self.source else "")
+                + ")")
+
+    # ------------------------------------------------------------ summaries
+    @property
+    def observed(self) -> np.ndarray:
+        """Boolean ``(units, readers, findings)``: True where a read exists."""
+        return self.codes != MISSING
+
+    def n_reads(self) -> np.ndarray:
+        """Reads per unit and finding, shape ``(n_units, n_findings)``."""
+        return self.observed.sum(axis=1)
+
+    def counts(self, dtype=np.int32) -> np.ndarray:
+        """Per-unit category counts ``n[unit, finding, category]``.
+
+        The sufficient statistic of every rater-exchangeable coefficient (Fleiss, AC1,
+        Krippendorff). Missing reads are not counted.
+        """
+        u, r, f = self.shape
+        k = self.n_categories
+        out = np.zeros((u, f, k), dtype=dtype)
+        for c in range(k):  # k is 2 or 3 here: a loop over categories, not units
+            np.sum(self.codes == c, axis=1, out=out[:, :, c], dtype=dtype)
+        return out
+
+    def indicators(self) -> np.ndarray:
+        """One-hot reads ``x[unit, reader, finding, category]`` (bool); all False if missing."""
+        return self.codes[..., None] == np.arange(self.n_categories, dtype=_CODE_DTYPE)
+
+    def categories_of(self, finding) -> tuple:
+        """The categories the design allows for one finding."""
+        j = self.findings.get_loc(finding)
+        return tuple(c for c, a in zip(self.categories, self.allowed[j]) if a)
+
+    def cluster_codes(self) -> tuple[np.ndarray, int]:
+        """Integer cluster index of each unit and the number of clusters.
+
+        Units without cluster ids are their own clusters.
+        """
+        if self.clusters is None:
+            return np.arange(self.n_units), self.n_units
+        codes, uniques = pd.factorize(self.clusters)
+        return codes, len(uniques)
+
+    # ---------------------------------------------------------- transforms
+    def select(self, *, units=None, readers=None, findings=None) -> Ratings:
+        """A subset by labels (or a boolean mask for ``units``), keeping the given order.
+
+        Examples
+        --------
+        >>> r = Ratings.from_array([[0, 1, 1], [1, 1, 0]], readers=["a", "b", "c"])
+        >>> r.select(readers=["c", "a"]).readers.tolist()
+        ['c', 'a']
+        """
+        ui = _positions(self.units, units, "unit")
+        ri = _positions(self.readers, readers, "reader")
+        fi = _positions(self.findings, findings, "finding")
+        codes = self.codes[np.ix_(ui, ri, fi)]
+        return replace(
+            self, codes=codes, units=self.units[ui], readers=self.readers[ri],
+            findings=self.findings[fi], allowed=self.allowed[fi],
+            clusters=None if self.clusters is None else self.clusters[ui],
+            meta=self.meta.iloc[ui],
+        )
+
+    def recode(self, mapping: Mapping, *, drop_unused: bool = True) -> Ratings:
+        """Map categories to others (or to ``None`` = missing), e.g. a HEDGE policy.
+
+        Categories absent from ``mapping`` stay as they are. With ``drop_unused`` the
+        vocabulary loses categories nothing maps to any more.
+
+        Examples
+        --------
+        >>> r = Ratings.from_array([["NO", "HEDGE", "YES"]], categories=["NO", "HEDGE", "YES"])
+        >>> r.recode({"HEDGE": "NO"}).categories
+        ('NO', 'YES')
+        >>> r.recode({"HEDGE": None}).observed.sum()
+        np.int64(2)
+        """
+        for c in mapping:
+            if c not in self.categories:
+                raise ValueError(f"cannot recode {c!r}: not a category {self.categories}")
+        target = [mapping.get(c, c) for c in self.categories]
+        for t in target:
+            if t is not None and t not in self.categories:
+                raise ValueError(f"cannot recode to {t!r}: not a category {self.categories}")
+        keep = [c for c in self.categories if c in target] if drop_unused else list(self.categories)
+        new_index = {c: i for i, c in enumerate(keep)}
+        lut = np.array([MISSING if t is None else new_index[t] for t in target] + [MISSING],
+                       dtype=_CODE_DTYPE)
+        codes = lut[self.codes]  # index -1 picks the trailing MISSING
+        allowed = np.zeros((self.n_findings, len(keep)), bool)
+        for i, t in enumerate(target):
+            if t is not None:
+                allowed[:, new_index[t]] |= self.allowed[:, i]
+        positive = self.positive if self.positive in keep else None
+        return replace(self, codes=codes, categories=tuple(keep), allowed=allowed,
+                       positive=positive)
+
+    # ---------------------------------------------------------- conversion
+    def to_frame(self) -> pd.DataFrame:
+        """Long tidy table of the reads that exist: unit, reader, finding, category.
+
+        Examples
+        --------
+        >>> Ratings.from_array([["a", None]]).to_frame()
+           unit  reader  finding category
+        0     0       0        0        a
+        """
+        ui, ri, fi = np.nonzero(self.observed)
+        cats = np.asarray(self.categories, dtype=object)
+        return pd.DataFrame({
+            "unit": self.units[ui], "reader": self.readers[ri], "finding": self.findings[fi],
+            "category": cats[self.codes[ui, ri, fi]],
+        })
+
+    def labels(self) -> pd.DataFrame:
+        """Wide table of category labels, one row per (unit, reader), NaN where missing."""
+        cats = np.asarray(list(self.categories) + [None], dtype=object)
+        flat = cats[self.codes.reshape(-1, self.n_findings)]
+        idx = pd.MultiIndex.from_product([self.units, self.readers], names=["unit", "reader"])
+        return pd.DataFrame(flat, index=idx, columns=self.findings)
+
+    @classmethod
+    def from_array(cls, data, *, categories: Sequence | None = None, units=None, readers=None,
+                   findings=None, clusters=None, positive=None) -> Ratings:
+        """Wrap a units x raters array (one finding) or units x raters x findings array.
+
+        Missing reads are ``None`` or NaN. Category labels may be strings or numbers; their
+        order is ``categories`` if given (the full set, including categories nobody used),
+        else the sorted distinct values.
+
+        Examples
+        --------
+        >>> r = Ratings.from_array([[1, 2], [3, None]], categories=[1, 2, 3, 4])
+        >>> r.codes[:, :, 0].tolist()
+        [[0, 1], [2, -1]]
+        """
+        arr = np.asarray(data, dtype=object)
+        if arr.ndim == 2:
+            arr = arr[:, :, None]
+        if arr.ndim != 3:
+            raise ValueError(f"expected a 2-D (units x raters) or 3-D array, got {arr.ndim}-D")
+        flat = pd.Series(arr.ravel(), dtype=object)
+        present = flat.notna().to_numpy()
+        if categories is None:
+            uniq = pd.unique(flat[present])
+            try:
+                categories = sorted(uniq)
+            except TypeError:
+                categories = sorted(uniq, key=str)
+        categories = tuple(_plain(c) for c in categories)
+        if len(set(categories)) != len(categories):
+            raise ValueError(f"categories repeat: {categories}")
+        codes = pd.Categorical(flat.where(present, None), categories=list(categories)).codes
+        bad = present & (codes == MISSING)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            u, r, f = np.unravel_index(i, arr.shape)
+            raise ValueError(f"value {flat[i]!r} (unit {u}, rater {r}, finding {f}) is not one "
+                             f"of the categories {categories}")
+        n_u, n_r, n_f = arr.shape
+        if positive is None and "YES" in categories:
+            positive = "YES"
+        return cls(
+            codes=codes.reshape(arr.shape),
+            categories=categories,
+            units=pd.RangeIndex(n_u) if units is None else units,
+            readers=pd.RangeIndex(n_r) if readers is None else readers,
+            findings=pd.RangeIndex(n_f) if findings is None else findings,
+            clusters=clusters,
+            positive=positive,
+        )
+
+
+def as_ratings(data, *, categories: Sequence | None = None) -> Ratings:
+    """Return ``data`` if it is a :class:`Ratings`, else wrap an array-like with ``from_array``.
+
+    The one validation path every statistic uses on entry. ``categories`` given with a
+    ``Ratings`` must list its vocabulary (possibly extended by unused categories).
+
+    Examples
+    --------
+    >>> as_ratings([[1, 1], [0, 1]]).shape
+    (2, 2, 1)
+    """
+    if isinstance(data, Ratings):
+        if categories is None or tuple(categories) == data.categories:
+            return data
+        categories = tuple(categories)
+        missing = [c for c in data.categories if c not in categories]
+        if missing:
+            raise ValueError(f"categories {categories} omit used categories {missing}")
+        lut = np.array([categories.index(c) for c in data.categories] + [MISSING], _CODE_DTYPE)
+        allowed = np.ones((data.n_findings, len(categories)), bool)
+        return replace(data, codes=lut[data.codes], categories=categories, allowed=allowed)
+    if isinstance(data, pd.DataFrame):
+        data = data.astype(object).where(data.notna(), None).to_numpy()
+    return Ratings.from_array(data, categories=categories)
+
+
+def _plain(x):
+    """numpy scalar -> Python scalar so categories print and compare plainly."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _positions(index: pd.Index, wanted, what: str) -> np.ndarray:
+    if wanted is None:
+        return np.arange(len(index))
+    arr = np.asarray(wanted)
+    if arr.dtype == bool:
+        if arr.shape != (len(index),):
+            raise ValueError(f"{what} mask must have length {len(index)}")
+        return np.flatnonzero(arr)
+    if isinstance(wanted, (str, bytes)) or np.ndim(wanted) == 0:
+        wanted = [wanted]
+    pos = index.get_indexer(list(wanted))
+    if (pos < 0).any():
+        unknown = [w for w, p in zip(wanted, pos) if p < 0]
+        # reader ids are often typed as numbers by users: match on their text too
+        text = pd.Index(index.astype(str))
+        retry = text.get_indexer([str(w) for w in unknown])
+        if (retry < 0).any():
+            bad = [w for w, p in zip(unknown, retry) if p < 0]
+            raise KeyError(f"unknown {what}(s) {bad}; known: {list(index[:10])}"
+                           + (" ..." if len(index) > 10 else ""))
+        pos[pos < 0] = retry
+    return pos
