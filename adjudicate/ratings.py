@@ -48,6 +48,10 @@ class Ratings:
         The category that means "present" for binary summaries (``"YES"`` for NIH data).
     source : str, optional
         Where the ratings came from (file name), for messages and reports.
+    notes : tuple of str, optional
+        Human-readable notes on how the ratings were built (parser decisions).
+    report : object, optional
+        The parser's full report (:class:`adjudicate.io.ParseReport`) when read from a file.
 
     Examples
     --------
@@ -71,6 +75,7 @@ class Ratings:
     positive: Hashable | None = None
     source: str | None = None
     notes: tuple[str, ...] = field(default=())
+    report: object = field(default=None, repr=False)
 
     def __post_init__(self):
         codes = np.asarray(self.codes)

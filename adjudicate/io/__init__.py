@@ -1,0 +1,15 @@
+"""Parsers at the edge: files in, :class:`~adjudicate.Ratings` and label tables out.
+
+The only code in the package that knows CSV column names (and it learns them from the
+schemas in ``adjudicate/data_schemas``).
+"""
+
+from .labels import PublishedLabels, format_labels, read_labels, write_labels
+from .readers import DUPLICATE_POLICIES, ParseReport, ratings_from_table, read_readers
+from .schemas import Schema, Table, detect_schema, load_schema, read_table, schema_names
+
+__all__ = [
+    "PublishedLabels", "format_labels", "read_labels", "write_labels",
+    "DUPLICATE_POLICIES", "ParseReport", "ratings_from_table", "read_readers",
+    "Schema", "Table", "detect_schema", "load_schema", "read_table", "schema_names",
+]

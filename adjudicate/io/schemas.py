@@ -1,0 +1,322 @@
+"""File formats as data: load the Table Schemas in ``data_schemas/``, detect, read, validate.
+
+A schema is the single source of truth for a format: its columns (and the raw header token
+where the file spells a column differently), types, allowed values, key, the role each column
+plays in the rating model, and the counts its documentation states. Everything here reads
+text and checks it; nothing computes a statistic.
+
+Every problem becomes an :class:`~adjudicate.InputError` naming the file, the 1-based line
+number (header = row 1) and the column, in one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+
+__all__ = ["Schema", "Table", "load_schema", "schema_names", "detect_schema", "read_table"]
+
+_SCHEMA_PACKAGE = "adjudicate.data_schemas"
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A file format: a parsed Table Schema with adjudicate's extensions."""
+
+    name: str
+    title: str
+    kind: str  # "readers" | "labels"
+    fields: tuple[dict, ...]
+    primary_key: tuple[str, ...]
+    categories: tuple[str, ...]
+    positive: str | None
+    documented: dict
+    design: dict
+    dialect: dict
+    missing_values: tuple[str, ...]
+    documentation: str | None
+    raw: dict = field(repr=False)
+
+    def header_of(self, f: dict) -> str:
+        return f.get("header", f["name"])
+
+    def fields_with(self, role: str) -> list[dict]:
+        return [f for f in self.fields if f.get("role") == role]
+
+    def field_named(self, role: str) -> str:
+        """Name of the single field with a role (``unit``, ``reader``, ``cluster``)."""
+        (f,) = self.fields_with(role) or (None,)
+        if f is None:
+            raise KeyError(f"format {self.name} has no {role} column")
+        return f["name"]
+
+    @property
+    def findings(self) -> list[str]:
+        return [f["name"] for f in self.fields_with("finding")]
+
+
+def schema_names() -> list[str]:
+    """Names of the bundled formats.
+
+    Examples
+    --------
+    >>> schema_names()
+    ['nih_all_findings_labels', 'nih_all_findings_readers', 'nih_four_findings_labels', 'nih_four_findings_readers']
+    """
+    files = resources.files(_SCHEMA_PACKAGE).iterdir()
+    return sorted(p.name.removesuffix(".json") for p in files if p.name.endswith(".json"))
+
+
+@cache
+def load_schema(name: str) -> Schema:
+    """Load one bundled schema by name.
+
+    Examples
+    --------
+    >>> s = load_schema("nih_four_findings_readers")
+    >>> s.findings
+    ['Fracture', 'Pneumothorax', 'Airspace opacity', 'Nodule/mass']
+    """
+    if name not in schema_names():
+        raise KeyError(f"unknown format {name!r}; known: {', '.join(schema_names())}")
+    raw = json.loads(resources.files(_SCHEMA_PACKAGE).joinpath(f"{name}.json").read_text("utf-8"))
+    return Schema(
+        name=raw["name"], title=raw["title"], kind=raw["kind"], fields=tuple(raw["fields"]),
+        primary_key=tuple(raw.get("primaryKey", ())), categories=tuple(raw["categories"]),
+        positive=raw.get("positive"), documented=raw.get("documented", {}),
+        design=raw.get("design", {}), dialect=raw.get("dialect", {}),
+        missing_values=tuple(raw.get("missingValues", ())),
+        documentation=raw.get("documentation"), raw=raw,
+    )
+
+
+@dataclass
+class Table:
+    """A validated file: cells as text, columns renamed to schema names, and what was seen.
+
+    ``rows`` holds the file's 1-based line number of each data row (header = 1), so any later
+    message can point back into the file. ``extra_columns`` lists header columns the schema
+    does not know (kept in ``data``, reported, not used). ``quirks`` records format oddities
+    met on the way (renamed headers, recoded columns).
+    """
+
+    path: str
+    schema: Schema
+    data: pd.DataFrame
+    rows: np.ndarray
+    extra_columns: list[str] = field(default_factory=list)
+    quirks: list[str] = field(default_factory=list)
+
+
+def _decode(raw: bytes, path: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line_start = raw.rfind(b"\n", 0, e.start) + 1
+        row = raw.count(b"\n", 0, e.start) + 1
+        header = raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+        col_index = raw[line_start:e.start].count(b",")
+        names = next(csv.reader([header]), [])
+        column = names[col_index] if col_index < len(names) else None
+        raise InputError(f"not UTF-8 text: byte 0x{raw[e.start]:02x} cannot be decoded "
+                         "(re-save the file as UTF-8)", file=path, row=row, column=column) from None
+    return text.removeprefix("\ufeff")
+
+
+def _header(text: str, path: str) -> list[str]:
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first.strip():
+        raise InputError("the first line is empty; expected a header row", file=path, row=1)
+    names = next(csv.reader([first]))
+    if len(names) == 1:
+        for sep, what in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in first:
+                raise InputError(f"wrong delimiter: the header is separated by {what}, "
+                                 "expected commas", file=path, row=1)
+    return names
+
+
+def detect_schema(header: list[str], path: str = "<input>", *, kind: str | None = None) -> Schema:
+    """The bundled format whose columns the header holds.
+
+    ``kind`` ("readers" or "labels") restricts the search and turns a file of the other kind
+    into a clear error (a reader file passed where a label file is expected).
+
+    Examples
+    --------
+    >>> detect_schema(["Image ID", "Patient ID", "Reader ID", "Abnormal"], kind="readers")
+    Traceback (most recent call last):
+    ...
+    adjudicate._errors.InputError: <input>, row 1: not a known readers file: closest format is nih_all_findings_readers, which lacks 15 columns: 'Atelectasis', 'Cardiomegaly', 'Effusion', ...
+    """
+    present = set(header)
+    scored = []
+    for name in schema_names():
+        s = load_schema(name)
+        wanted = [s.header_of(f) for f in s.fields]
+        missing = [h for h in wanted if h not in present]
+        scored.append((len(missing), len(wanted) - len(missing), s, missing))
+    # complete formats first (the largest wins: its columns explain most of the header),
+    # then the closest: most columns recognised, fewest missing
+    scored.sort(key=lambda t: (t[0] > 0, -t[1], t[0]))
+    complete = [t[2] for t in scored if t[0] == 0]
+    if complete:
+        best = complete[0]
+        if kind is not None and best.kind != kind:
+            hint = "'Reader ID'" if best.kind == "readers" else "no 'Reader ID' column"
+            raise InputError(f"this is a {best.kind} file (format {best.name}, it has {hint}); "
+                             f"expected a {kind} file", file=path, row=1)
+        return best
+    pool = [t for t in scored if kind is None or t[2].kind == kind]
+    n_missing, _, s, missing = pool[0]
+    shown = ", ".join(repr(m) for m in missing[:3]) + (", ..." if len(missing) > 3 else "")
+    what = f"{kind} file" if kind else "file format"
+    if n_missing == 1:
+        raise InputError(f"missing column '{missing[0]}' (required by format {s.name})",
+                         file=path, row=1, column=missing[0])
+    raise InputError(f"not a known {what}: closest format is {s.name}, which lacks "
+                     f"{n_missing} columns: {shown}", file=path, row=1)
+
+
+def read_table(path, *, schema: str | Schema | None = None, kind: str | None = None) -> Table:
+    """Read and validate a CSV file against a schema (detected from its header if not given).
+
+    Parameters
+    ----------
+    path : str or Path
+    schema : str or Schema, optional
+        Format name (see :func:`schema_names`); detected from the header by default.
+    kind : {"readers", "labels"}, optional
+        Expected kind of file; a file of the other kind is an error.
+
+    Returns
+    -------
+    Table
+
+    Examples
+    --------
+    >>> from adjudicate.datasets import dataset_path
+    >>> t = read_table(dataset_path("all_findings", "labels"))
+    >>> t.schema.name, len(t.data)
+    ('nih_all_findings_labels', 810)
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", file=name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a CSV file", file=name) from None
+    if not raw.strip():
+        raise InputError("the file is empty", file=name)
+    text = _decode(raw, name)
+    header = _header(text, name)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"column name(s) repeated in the header: {dupes}", file=name, row=1,
+                         column=dupes[0])
+    if isinstance(schema, str):
+        schema = load_schema(schema)
+    if schema is None:
+        schema = detect_schema(header, name, kind=kind)
+    else:
+        for f in schema.fields:
+            if schema.header_of(f) not in header:
+                raise InputError(f"missing column '{schema.header_of(f)}' (required by format "
+                                 f"{schema.name})", file=name, row=1, column=schema.header_of(f))
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                         skip_blank_lines=True, engine="c")
+    except pd.errors.ParserError as e:
+        # pandas: "Error tokenizing data. C error: Expected 19 fields in line 7, saw 20"
+        msg = str(e)
+        row = None
+        if " in line " in msg:
+            row = int(msg.split(" in line ")[1].split(",")[0])
+        raise InputError("a row has more fields than the header (" +
+                         msg.rsplit(":", 1)[-1].strip() + ")", file=name, row=row) from None
+    rows = _line_numbers(text, len(df))
+    short = df.isna().any(axis=1).to_numpy()
+    if short.any():
+        i = int(np.flatnonzero(short)[0])
+        col = df.columns[df.iloc[i].isna().to_numpy()][0]
+        raise InputError(f"the row has fewer fields than the header ({int(short.sum())} such "
+                         "rows)", file=name, row=int(rows[i]), column=col)
+    if df.empty:
+        raise InputError("the file has a header but no data rows", file=name, row=2)
+    quirks = []
+    renames = {}
+    for f in schema.fields:
+        h = schema.header_of(f)
+        if h != f["name"]:
+            renames[h] = f["name"]
+            quirks.append(f"column '{h}' read as '{f['name']}'"
+                          + (f": {f['description']}" if "description" in f else ""))
+    df = df.rename(columns=renames)
+    known = {f["name"] for f in schema.fields}
+    extra = [c for c in df.columns if c not in known]
+    for f in schema.fields:
+        _check_field(df[f["name"]], f, schema, name, rows)
+        if "codes" in f:
+            quirks.append(f"column '{f['name']}' is coded {'/'.join(f['codes'])} where the other "
+                          f"finding columns use {'/'.join(schema.categories)}; read "
+                          + ", ".join(f"{k} as {v}" for k, v in f["codes"].items()))
+    return Table(path=name, schema=schema, data=df, rows=rows, extra_columns=extra, quirks=quirks)
+
+
+def _line_numbers(text: str, n_rows: int) -> np.ndarray:
+    """1-based line number of each data row (blank lines skipped, as pandas does)."""
+    lines = text.split("\n")
+    nonblank = [i + 1 for i, ln in enumerate(lines) if ln.rstrip("\r")]
+    # header is the first non-blank line; data rows follow (quoted multi-line cells are not
+    # part of any supported format)
+    out = np.asarray(nonblank[1:1 + n_rows], dtype=np.int64)
+    if len(out) < n_rows:  # defensive: never index past the end
+        out = np.concatenate([out, np.full(n_rows - len(out), -1)])
+    return out
+
+
+def _check_field(col: pd.Series, f: dict, schema: Schema, path: str, rows: np.ndarray) -> None:
+    cons = f.get("constraints", {})
+    values = col.to_numpy(dtype=object)
+    empty = col.str.strip().eq("").to_numpy()
+    allowed_missing = "" in schema.missing_values and not cons.get("required", False)
+    if cons.get("required") or not allowed_missing:
+        _fail_where(empty, col, f, path, rows, "empty cell")
+    ok = empty if allowed_missing else np.zeros(len(col), bool)
+    if "enum" in cons:
+        bad = ~(col.isin(cons["enum"]).to_numpy() | ok)
+        hint = ""
+        if bad.any():
+            v = values[np.flatnonzero(bad)[0]]
+            if v in schema.categories:
+                hint = f" ({v} is not allowed for this column by the study design)"
+        _fail_where(bad, col, f, path, rows,
+                    "unknown value {value!r} (allowed: " + ", ".join(cons["enum"]) + ")" + hint)
+    if "pattern" in cons:
+        bad = ~(col.str.fullmatch(cons["pattern"]).to_numpy(dtype=bool) | ok)
+        _fail_where(bad, col, f, path, rows,
+                    "value {value!r} does not look like a " + f["name"]
+                    + f" (expected pattern {cons['pattern']})")
+
+
+def _fail_where(bad: np.ndarray, col: pd.Series, f: dict, path: str, rows: np.ndarray,
+                template: str) -> None:
+    if not bad.any():
+        return
+    idx = np.flatnonzero(bad)
+    value = col.iloc[idx[0]]
+    more = f" (and {len(idx) - 1} more rows)" if len(idx) > 1 else ""
+    raise InputError(template.format(value=value) + more, file=path, row=int(rows[idx[0]]),
+                     column=f.get("header", f["name"]))
