@@ -9,6 +9,21 @@ from .ratings import MISSING, Ratings, as_ratings
 __all__ = ["InputError", "MISSING", "Ratings", "as_ratings"]
 
 # --- io, datasets, votes (issue 2) ---
+from . import io
+from .audit import AuditReport, audit
+from .datasets import CITATIONS, Dataset, dataset_path, load_dataset
+from .io import ParseReport, PublishedLabels, read_labels, read_readers, write_labels
+from .reproduce import (
+    GROUND_TRUTH_READERS, compare_four_findings, compare_label_tables, reproduce_all_findings,
+)
+from .vote import OtherRule, VoteResult, majority_vote
+
+__all__ += [
+    "io", "AuditReport", "audit", "CITATIONS", "Dataset", "dataset_path", "load_dataset",
+    "ParseReport", "PublishedLabels", "read_labels", "read_readers", "write_labels",
+    "GROUND_TRUTH_READERS", "compare_four_findings", "compare_label_tables",
+    "reproduce_all_findings", "OtherRule", "VoteResult", "majority_vote",
+]
 
 # --- agreement (issue 3) ---
 

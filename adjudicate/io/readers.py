@@ -171,7 +171,7 @@ def ratings_from_table(table: Table, *, duplicates: DuplicatePolicy = "missing")
         raise InputError(f"reader {first['reader']} has {first['n_rows']} rows for unit "
                          f"{first['unit']} (lines {first['lines']}); {len(dup_groups)} such "
                          f"pairs, {n_conf_pairs} conflicting (duplicates='error')",
-                         file=table.path, row=int(first["lines"].split(",")[0]))
+                         file=table.path, row=int(first["lines"].split(",")[1]))
 
     codes = np.full((n_u, n_r, n_f), MISSING, dtype=np.int8)
     pair_key = skey[starts]

@@ -235,24 +235,24 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
             if schema.header_of(f) not in header:
                 raise InputError(f"missing column '{schema.header_of(f)}' (required by format "
                                  f"{schema.name})", file=name, row=1, column=schema.header_of(f))
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                         skip_blank_lines=True, engine="c")
-    except pd.errors.ParserError as e:
-        # pandas: "Error tokenizing data. C error: Expected 19 fields in line 7, saw 20"
-        msg = str(e)
-        row = None
-        if " in line " in msg:
-            row = int(msg.split(" in line ")[1].split(",")[0])
-        raise InputError("a row has more fields than the header (" +
-                         msg.rsplit(":", 1)[-1].strip() + ")", file=name, row=row) from None
-    rows = _line_numbers(text, len(df))
-    short = df.isna().any(axis=1).to_numpy()
-    if short.any():
-        i = int(np.flatnonzero(short)[0])
-        col = df.columns[df.iloc[i].isna().to_numpy()][0]
-        raise InputError(f"the row has fewer fields than the header ({int(short.sum())} such "
-                         "rows)", file=name, row=int(rows[i]), column=col)
+    n_fields, lines = _scan(text)
+    width = len(header)
+    odd = np.flatnonzero(n_fields[1:] != width)
+    if len(odd):
+        i = odd[0] + 1
+        more = f"; {len(odd)} such rows" if len(odd) > 1 else ""
+        if n_fields[i] > width:
+            raise InputError(f"a row has more fields than the header ({n_fields[i]} vs "
+                             f"{width}{more})", file=name, row=int(lines[i]))
+        raise InputError(f"the row has fewer fields than the header ({n_fields[i]} vs "
+                         f"{width}{more})", file=name, row=int(lines[i]),
+                         column=header[n_fields[i]])
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                     skip_blank_lines=True, engine="c")
+    rows = lines[1:]
+    if len(rows) != len(df):  # both readers must see the same rows
+        raise InputError(f"could not read the file consistently ({len(df)} rows by pandas, "
+                         f"{len(rows)} by the csv module); check quoting", file=name)
     if df.empty:
         raise InputError("the file has a header but no data rows", file=name, row=2)
     quirks = []
@@ -275,16 +275,22 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
     return Table(path=name, schema=schema, data=df, rows=rows, extra_columns=extra, quirks=quirks)
 
 
-def _line_numbers(text: str, n_rows: int) -> np.ndarray:
-    """1-based line number of each data row (blank lines skipped, as pandas does)."""
-    lines = text.split("\n")
-    nonblank = [i + 1 for i, ln in enumerate(lines) if ln.rstrip("\r")]
-    # header is the first non-blank line; data rows follow (quoted multi-line cells are not
-    # part of any supported format)
-    out = np.asarray(nonblank[1:1 + n_rows], dtype=np.int64)
-    if len(out) < n_rows:  # defensive: never index past the end
-        out = np.concatenate([out, np.full(n_rows - len(out), -1)])
-    return out
+def _scan(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Fields per row and the 1-based line number where each row starts.
+
+    Blank lines are skipped (as pandas skips them). A loop over rows at the edge, in the C
+    csv reader: pandas fills short rows with empty cells, so it cannot tell a short row from
+    an empty cell.
+    """
+    reader = csv.reader(io.StringIO(text))
+    n_fields, lines = [], []
+    start = 1
+    for row in reader:
+        if row:
+            n_fields.append(len(row))
+            lines.append(start)
+        start = reader.line_num + 1
+    return np.asarray(n_fields, dtype=np.int64), np.asarray(lines, dtype=np.int64)
 
 
 def _check_field(col: pd.Series, f: dict, schema: Schema, path: str, rows: np.ndarray) -> None:
@@ -307,7 +313,7 @@ def _check_field(col: pd.Series, f: dict, schema: Schema, path: str, rows: np.nd
     if "pattern" in cons:
         bad = ~(col.str.fullmatch(cons["pattern"]).to_numpy(dtype=bool) | ok)
         _fail_where(bad, col, f, path, rows,
-                    "value {value!r} does not look like a " + f["name"]
+                    "value {value!r} does not look like a valid " + f["name"]
                     + f" (expected pattern {cons['pattern']})")
 
 
@@ -318,5 +324,5 @@ def _fail_where(bad: np.ndarray, col: pd.Series, f: dict, path: str, rows: np.nd
     idx = np.flatnonzero(bad)
     value = col.iloc[idx[0]]
     more = f" (and {len(idx) - 1} more rows)" if len(idx) > 1 else ""
-    raise InputError(template.format(value=value) + more, file=path, row=int(rows[idx[0]]),
+    raise InputError(template.replace("{value!r}", repr(value)) + more, file=path, row=int(rows[idx[0]]),
                      column=f.get("header", f["name"]))
