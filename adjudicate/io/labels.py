@@ -157,13 +157,13 @@ def format_labels(labels: pd.DataFrame, clusters, *, format: str = "nih_all_find
     for f in s.fields:
         role, name = f.get("role"), s.header_of(f)
         if role == "unit":
-            out[name] = labels.index.to_numpy()
+            out[name] = np.array(labels.index, dtype=object)  # copies: the result is editable
         elif role == "cluster":
-            out[name] = np.asarray(clusters)
+            out[name] = np.array(clusters, dtype=object)
         elif role == "finding":
             if f["name"] not in labels.columns:
                 raise KeyError(f"format {format} needs a label for {f['name']!r}")
-            out[name] = labels[f["name"]].to_numpy()
+            out[name] = np.array(labels[f["name"]], dtype=object)
         else:
             raise ValueError(f"format {format} has a {role} column ({name}) that labels alone "
                              "cannot fill")

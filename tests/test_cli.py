@@ -1,0 +1,113 @@
+"""The command line: audit, reproduce; errors are one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from adjudicate.cli import main
+from adjudicate.datasets import dataset_path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_reproduce_all_findings_stdout_equals_published(capsys):
+    code, out, _ = run(capsys, "reproduce", "all-findings")
+    assert code == 0
+    assert out == dataset_path("all_findings", "labels").read_text()
+
+
+def test_reproduce_all_findings_out_file(tmp_path, capsys):
+    out = tmp_path / "labels.csv"
+    code, _, err = run(capsys, "reproduce", "all-findings", "--out", str(out))
+    assert code == 0 and "wrote 810 rows" in err
+    assert out.read_bytes() == dataset_path("all_findings", "labels").read_bytes()
+
+
+def test_reproduce_all_findings_compare(tmp_path, capsys):
+    code, out, _ = run(capsys, "reproduce", "all-findings", "--compare", "published")
+    assert code == 0 and "identical" in out
+    # a published file with one cell changed: still exit 0, the table shows the mismatch
+    lines = dataset_path("all_findings", "labels").read_text().splitlines()
+    assert lines[5].endswith(",NO")  # Other = NO for 00030409_000.png
+    lines[5] = lines[5][:-2] + "YES"
+    edited = tmp_path / "edited.csv"
+    edited.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "reproduce", "all-findings", "--compare", str(edited))
+    assert code == 0
+    assert "1 mismatching cells" in out
+    other = [ln for ln in out.splitlines() if ln.strip().startswith("Other")][0]
+    assert other.split()[2] == "1"
+
+
+def test_reproduce_four_findings_outputs(tmp_path, capsys):
+    out, dec = tmp_path / "vote.csv", tmp_path / "decisions.csv"
+    code, text, _ = run(capsys, "reproduce", "four-findings", "--hedge", "abstain",
+                        "--ties", "random", "--seed", "7", "--out", str(out),
+                        "--decisions", str(dec))
+    assert code == 0
+    assert "hedge=abstain, ties=random (seed 7)" in text
+    vote = pd.read_csv(out, dtype=str)
+    assert vote.shape == (4376, 6) and list(vote.columns[:2]) == ["Image ID", "Set"]
+    d = pd.read_csv(dec)
+    assert len(d) == 4376 * 4
+    assert {"unanimous", "majority"} <= set(d["rule"])
+    code, text, _ = run(capsys, "reproduce", "four-findings", "--format", "json")
+    payload = json.loads(text)
+    assert payload["policy"]["hedge"] == "negative"
+    assert len(payload["table"]) == 12
+
+
+def test_audit_text_and_json(capsys):
+    code, out, _ = run(capsys, "audit")
+    assert code == 0
+    assert "Abnormal: values ['0', '1'] where other finding columns use ['NO', 'YES']" in out
+    assert "DIFFERS  units in set val: documented 2412, found 2414" in out
+    code, out, _ = run(capsys, "audit", str(dataset_path("four_findings")), "--format", "json")
+    (rep,) = json.loads(out)
+    assert rep["summary"]["units"] == 4376 and rep["summary"]["patients"] == 1695
+    assert rep["readers_per_set"] == {"test": 11, "val": 13}
+    assert len(rep["duplicates"]) == 4 and all(d["conflicting"] for d in rep["duplicates"])
+    assert rep["rows_per_unit"] == {"1": 2, "2": 47, "3": 4324, "4": 2, "5": 1}
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b"", "the file is empty"),
+    (b"Image ID;Reader ID\n1;2\n", "wrong delimiter"),
+    (b"\xff\xfeI\x00", "not UTF-8 text"),
+])
+def test_errors_are_one_line_exit_2(tmp_path, capsys, content, fragment):
+    p = tmp_path / "bad.csv"
+    p.write_bytes(content)
+    code, out, err = run(capsys, "audit", str(p))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("adjudicate: error: ") and fragment in err
+    assert "Traceback" not in err
+
+
+def test_missing_file_and_wrong_kind(capsys):
+    code, _, err = run(capsys, "audit", "does-not-exist.csv")
+    assert code == 2 and "does-not-exist.csv: no such file" in err
+    code, _, err = run(capsys, "audit", str(dataset_path("all_findings", "labels")))
+    assert code == 2 and "this is a labels file" in err
+
+
+def test_console_script_no_traceback(tmp_path):
+    exe = shutil.which("adjudicate")
+    cmd = [exe] if exe else [sys.executable, "-m", "adjudicate.cli"]
+    bad = tmp_path / "r.csv"
+    bad.write_text("Patient ID,Image ID,Reader ID,Fracture,Pneumothorax,Airspace opacity,"
+                   "Nodule/mass,Set ID\n1,00000001_000.png,7,MAYBE,NO,NO,NO,test\n")
+    res = subprocess.run([*cmd, "audit", str(bad)], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert res.stderr.strip() == (f"adjudicate: error: {bad}, row 2, column 'Fracture': unknown "
+                                  "value 'MAYBE' (allowed: YES, NO)")
