@@ -28,6 +28,14 @@ __all__ += [
 # --- agreement (issue 3) ---
 
 # --- resampling (issue 4) ---
+from .resample import (
+    BootstrapResult, ConfidenceInterval, bootstrap_sums, bootstrap_weights, paired_difference,
+)
+
+__all__ += [
+    "BootstrapResult", "ConfidenceInterval", "bootstrap_sums", "bootstrap_weights",
+    "paired_difference",
+]
 
 # --- accuracy against a reference (issue 4) ---
 
