@@ -534,10 +534,21 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     Unit statistics are first summed within clusters (``S_clusters``, one row per cluster,
     clusters in order of first appearance), then each block of replicates is
     ``counts @ S_clusters``. The jackknife for the BCa acceleration is at cluster level,
-    ``finalize(total - S_clusters)``: one vectorized call, the correct influence of each
-    resampled unit of a cluster bootstrap. It is always computed (it costs ``n_clusters``
-    evaluations against ``n_resamples``), so any method can be asked for later. Memory is
-    the distribution plus blocks of about 16 MiB.
+    ``finalize(total - S_clusters)``, vectorized: the influence of each thing that is
+    resampled (a patient, not an image, in a cluster bootstrap). It is always computed (it
+    costs ``n_clusters`` evaluations against ``n_resamples``), so any method can be asked
+    for later. Memory: the distribution (``8 * n_resamples * prod(out_shape)`` bytes) plus
+    blocks of about 16 MiB and whatever ``finalize`` allocates for one block.
+
+    Raises
+    ------
+    ValueError
+        Non-numeric or non-finite ``unit_stats``; ``clusters`` of the wrong length, with
+        missing ids, or fewer than 2 clusters (units); a bad ``n_resamples``, ``method``,
+        ``confidence_level`` or ``progress``; a ``finalize`` that does not keep the leading
+        axis of its input.
+    TypeError
+        ``finalize`` is not callable.
 
     Examples
     --------
@@ -568,7 +579,7 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     method = _check_method(method)
     confidence_level = _check_level(confidence_level)
     if not callable(finalize):
-        raise ValueError("finalize must be callable")
+        raise TypeError(f"finalize must be callable, got {type(finalize).__name__}")
     progress = _Progress(progress, n_resamples)
     codes, n_clusters = _cluster_index(n_units, clusters)
     _check_clusters(n_clusters, clusters is not None)
@@ -653,7 +664,7 @@ def paired_difference(unit_stats_a, finalize_a: Callable, unit_stats_b, finalize
         raise ValueError(f"unit_stats_a and unit_stats_b must have one row per unit of the "
                          f"same units: got {a.shape[0]} and {b.shape[0]} rows")
     if not (callable(finalize_a) and callable(finalize_b)):
-        raise ValueError("finalize_a and finalize_b must be callable")
+        raise TypeError("finalize_a and finalize_b must be callable")
     n_units, shape_a, shape_b = a.shape[0], a.shape[1:], b.shape[1:]
     flat_a, flat_b = a.reshape(n_units, -1), b.reshape(n_units, -1)
     split = flat_a.shape[1]

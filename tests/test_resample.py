@@ -25,8 +25,13 @@ from sklearn.metrics import cohen_kappa_score
 
 import adjudicate
 from adjudicate import resample
-from adjudicate.resample import (BootstrapResult, ConfidenceInterval, bootstrap_sums,
-                                 bootstrap_weights, paired_difference)
+from adjudicate.resample import (
+    BootstrapResult,
+    ConfidenceInterval,
+    bootstrap_sums,
+    bootstrap_weights,
+    paired_difference,
+)
 
 _RNG_KW = "rng" if "rng" in inspect.signature(st.bootstrap).parameters else "random_state"
 
@@ -207,8 +212,8 @@ def _clustered_reads(seed=3):
     order = rng.permutation(len(patients))
     patients = patients[order]
     truth = rng.random((len(patients), 3)) < [0.3, 0.5, 0.4]
-    flip = lambda p: rng.random(truth.shape) < p  # noqa: E731
-    r1, r2 = truth ^ flip(0.1), truth ^ flip(0.2)
+    r1 = truth ^ (rng.random(truth.shape) < 0.1)
+    r2 = truth ^ (rng.random(truth.shape) < 0.2)
     return patients, r1, r2
 
 
@@ -436,7 +441,7 @@ def test_paired_difference_uses_the_same_replicates():
     patients, r1, r2 = _clustered_reads()
     model = r1 ^ (np.random.default_rng(0).random(r1.shape) < 0.1)
     a, b = cells(model, r2), cells(r1, r2)
-    options = dict(clusters=patients, n_resamples=1000, seed=5)
+    options = {"clusters": patients, "n_resamples": 1000, "seed": 5}
     diff = paired_difference(a, kappa_from_cells, b, kappa_from_cells, **options)
     res_a = bootstrap_sums(a, kappa_from_cells, **options)
     res_b = bootstrap_sums(b, kappa_from_cells, **options)
@@ -497,15 +502,15 @@ _X = np.random.default_rng(0).random((6, 2))
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(n_resamples=0), "n_resamples"),
-    (dict(n_resamples=2.5), "n_resamples"),
-    (dict(confidence_level=1.0), "confidence_level"),
-    (dict(confidence_level=0), "confidence_level"),
-    (dict(method="basic"), "method"),
-    (dict(progress="yes"), "progress"),
-    (dict(clusters=[1, 2, 3]), "one id per unit"),
-    (dict(clusters=["a", "b", None, "a", "b", "c"]), "missing"),
-    (dict(clusters=["a"] * 6), "at least 2 clusters"),
+    ({"n_resamples": 0}, "n_resamples"),
+    ({"n_resamples": 2.5}, "n_resamples"),
+    ({"confidence_level": 1.0}, "confidence_level"),
+    ({"confidence_level": 0}, "confidence_level"),
+    ({"method": "basic"}, "method"),
+    ({"progress": "yes"}, "progress"),
+    ({"clusters": [1, 2, 3]}, "one id per unit"),
+    ({"clusters": ["a", "b", None, "a", "b", "c"]}, "missing"),
+    ({"clusters": ["a"] * 6}, "at least 2 clusters"),
 ])
 def test_invalid_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -517,11 +522,15 @@ def test_invalid_options(kwargs, match):
     (np.array([["a", "b"]] * 6), ratio, "numeric"),
     (_X[:1], ratio, "at least 2 units"),
     (_X, lambda s: float(np.sum(s)), "not vectorized"),
-    (_X, "ratio", "callable"),
 ])
 def test_invalid_data(stats, finalize, match):
     with pytest.raises(ValueError, match=match):
         bootstrap_sums(stats, finalize, n_resamples=10)
+
+
+def test_finalize_must_be_callable():
+    with pytest.raises(TypeError, match="callable"):
+        bootstrap_sums(_X, "ratio", n_resamples=10)
 
 
 def test_invalid_weights_and_pairs():
