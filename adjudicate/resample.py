@@ -162,6 +162,12 @@ def bootstrap_weights(n_units: int, *, clusters: Sequence[Hashable] | None = Non
         the count of its cluster, so weights are constant within a cluster and the cluster
         counts of a row sum to ``n_clusters``.
 
+    Raises
+    ------
+    ValueError
+        ``n_units`` or ``n_resamples`` not a positive integer; ``clusters`` of the wrong
+        length, with missing ids, or fewer than 2 clusters (units).
+
     Notes
     -----
     The draws are exactly those of ``rng = numpy.random.default_rng(seed)`` followed by
@@ -374,8 +380,8 @@ class BootstrapResult:
         >>> bca = res.confidence_interval(method="bca")
         >>> bool(bca.high > pct.high)   # a right-skewed mean: BCa moves the interval right
         True
-        >>> res.confidence_interval(0.5).high < res.confidence_interval(0.99).high
-        np.True_
+        >>> bool(res.confidence_interval(0.5).high < res.confidence_interval(0.99).high)
+        True
         """
         level = self.confidence_level if level is None else _check_level(level)
         method = self.method if method is None else _check_method(method)
