@@ -1,0 +1,252 @@
+"""Many agreement statistics for all findings at once, as one tidy table; the HEDGE views."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+
+from ..ratings import MISSING, Ratings, as_ratings
+from . import sums as _sums
+from .coefficients import coverage, undefined_reason
+from .results import UndefinedAgreementWarning
+
+__all__ = ["DEFAULT_STATISTICS", "HEDGE_VIEWS", "agreement_table", "hedge_view"]
+
+HedgeView = Literal["category", "negative", "positive", "missing"]
+HEDGE_VIEWS: tuple[str, ...] = ("category", "negative", "positive", "missing")
+
+DEFAULT_STATISTICS: tuple[str, ...] = (
+    "percent_agreement", "positive_agreement", "negative_agreement", "fleiss_kappa",
+    "conger_kappa", "light_kappa", "brennan_prediger", "gwet_ac1", "krippendorff_alpha",
+)
+"""Statistics of :func:`agreement_table` by default."""
+
+ORDINAL_STATISTICS: tuple[str, ...] = (
+    "krippendorff_alpha_ordinal", "light_kappa_linear", "gwet_ac2_linear",
+)
+"""Added by default when a finding has three or more ordered categories (HEDGE as one)."""
+
+_HEDGE = "HEDGE"
+
+
+def hedge_view(ratings: Ratings, hedge: HedgeView = "category") -> tuple[Ratings, str]:
+    """The ratings seen through one HEDGE policy, and a sentence saying what was done.
+
+    Parameters
+    ----------
+    ratings : Ratings
+    hedge : {"category", "negative", "positive", "missing"}
+        ``"category"``: HEDGE stays its own category, ordered ``NO < HEDGE < YES``; nominal
+        statistics treat it as a third category, ordinal ones (ordinal alpha, weighted kappa)
+        as the middle of the scale. ``"negative"``: every HEDGE read counts as NO.
+        ``"positive"``: every HEDGE read counts as YES. ``"missing"``: HEDGE reads are
+        dropped, as if the reader had not read the unit (units left with fewer than two reads
+        then carry no agreement).
+
+    Returns
+    -------
+    (Ratings, str)
+        Unchanged ratings and a note when HEDGE is not a category.
+
+    Examples
+    --------
+    >>> from adjudicate import Ratings
+    >>> r = Ratings.from_array([["YES", "HEDGE"], ["NO", "HEDGE"]])
+    >>> r.categories
+    ('HEDGE', 'NO', 'YES')
+    >>> hedge_view(r, "category")[0].categories
+    ('NO', 'HEDGE', 'YES')
+    >>> view, note = hedge_view(r, "negative")
+    >>> view.categories, note
+    (('NO', 'YES'), 'HEDGE read as NO')
+    """
+    if hedge not in HEDGE_VIEWS:
+        raise ValueError(f"hedge must be one of {HEDGE_VIEWS}, got {hedge!r}")
+    cats = ratings.categories
+    if _HEDGE not in cats:
+        return ratings, f"hedge={hedge!r} ignored: HEDGE is not a category"
+    if hedge == "category":
+        return _hedge_in_middle(ratings), "HEDGE kept as a category between NO and YES"
+    if hedge == "missing":
+        return ratings.recode({_HEDGE: None}), "HEDGE read as missing (not read)"
+    target = "NO" if hedge == "negative" else "YES"
+    if target not in cats:
+        raise ValueError(f"hedge={hedge!r} needs a {target!r} category; categories are {cats}")
+    return ratings.recode({_HEDGE: target}), f"HEDGE read as {target}"
+
+
+def _hedge_in_middle(ratings: Ratings) -> Ratings:
+    """Reorder the vocabulary so that HEDGE sits between NO and YES."""
+    cats = list(ratings.categories)
+    if not {"NO", "YES"} <= set(cats):
+        return ratings
+    rest = [c for c in cats if c not in ("NO", _HEDGE, "YES")]
+    order = ["NO", _HEDGE, "YES"] + rest
+    if order == cats:
+        return ratings
+    perm = [cats.index(c) for c in order]                  # new position -> old position
+    lut = np.empty(len(cats) + 1, np.int8)
+    lut[perm] = np.arange(len(cats))
+    lut[-1] = MISSING
+    return replace(ratings, codes=lut[ratings.codes], categories=tuple(order),
+                   allowed=ratings.allowed[:, perm])
+
+
+def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
+                    hedge: HedgeView = "category", readers=None, findings=None,
+                    level: float = 0.95, ci: Literal["bootstrap"] | None = None,
+                    n_resamples: int = 9999, seed=None, method: str = "bca",
+                    clusters: Literal["patient", "unit"] | None = "patient") -> pd.DataFrame:
+    """Agreement statistics for every finding: one row per finding and statistic.
+
+    Each statistic is computed for all findings at once from per-unit sums
+    (:mod:`adjudicate.agreement.sums`); the bootstrap, if asked for, reuses the same sums.
+
+    Parameters
+    ----------
+    ratings : Ratings or array_like
+        Units x readers x findings ratings (e.g. from :func:`adjudicate.read_readers`).
+    statistics : sequence of str, optional
+        Names from :data:`adjudicate.agreement.STATISTICS`. Default:
+        :data:`DEFAULT_STATISTICS`, plus :data:`ORDINAL_STATISTICS` when some finding has three
+        or more categories in the chosen HEDGE view.
+    hedge : {"category", "negative", "positive", "missing"}, default "category"
+        How HEDGE reads enter (see :func:`hedge_view`): as the middle category of
+        ``NO < HEDGE < YES``, recoded to NO, recoded to YES, or dropped as missing. Ignored,
+        with a note, when HEDGE is not a category. The view used is the ``hedge`` column.
+    readers, findings : list, optional
+        Subsets of readers and findings (labels).
+    level : float, default 0.95
+        Confidence level of ``ci_low``/``ci_high``.
+    ci : {None, "bootstrap"}
+        ``None``: Wald intervals from the analytic standard errors (Gwet's for Fleiss, AC1,
+        Brennan-Prediger and Conger; NaN for statistics without one). ``"bootstrap"``:
+        bootstrap intervals (and bootstrap standard errors) for every statistic.
+    n_resamples, seed, method
+        Bootstrap options (:func:`adjudicate.bootstrap_sums`); one seed gives all statistics
+        the same resamples.
+    clusters : {"patient", "unit", None}, default "patient"
+        ``"patient"``: images of one patient are not independent: the bootstrap resamples
+        patients and the analytic standard errors are cluster-robust. ``"unit"``/``None``:
+        units are independent (the textbook formulas). Falls back to units, with a note,
+        when the ratings carry no patient ids.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``finding, statistic, estimate, standard_error, ci_low, ci_high, n_units,
+        n_raters, method, hedge``. ``n_units`` counts units read at least twice, ``n_raters``
+        readers with a read of the finding; ``method`` says how the interval was made.
+        ``attrs`` holds ``hedge``, ``notes``, ``labels`` (statistic name -> name in the
+        literature), ``level`` and ``clusters``.
+
+    References
+    ----------
+    .. [1] K. L. Gwet, *Handbook of Inter-Rater Reliability*, 4th ed., 2014.
+    .. [2] K. Krippendorff, "Computing Krippendorff's Alpha-Reliability", 2011.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from adjudicate import Ratings, agreement_table
+    >>> rng = np.random.default_rng(0)
+    >>> truth = rng.random((60, 1, 2)) < 0.3
+    >>> reads = np.where(rng.random((60, 3, 2)) < 0.85, truth, ~truth)
+    >>> r = Ratings.from_array(np.where(reads, "YES", "NO"), findings=["Mass", "Nodule"])
+    >>> t = agreement_table(r, statistics=["fleiss_kappa", "krippendorff_alpha"], clusters=None)
+    >>> t[["finding", "statistic", "n_units", "n_raters", "hedge"]]
+      finding           statistic  n_units  n_raters     hedge
+    0    Mass        fleiss_kappa       60         3  category
+    1    Mass  krippendorff_alpha       60         3  category
+    2  Nodule        fleiss_kappa       60         3  category
+    3  Nodule  krippendorff_alpha       60         3  category
+    >>> t.attrs["notes"]
+    ["hedge='category' ignored: HEDGE is not a category"]
+    """
+    if not isinstance(ratings, Ratings):
+        ratings = as_ratings(ratings)
+    if ci not in (None, "analytic", "bootstrap"):
+        raise ValueError(f"ci must be None or 'bootstrap', got {ci!r}")
+    if clusters not in ("patient", "unit", None):
+        raise ValueError(f"clusters must be 'patient', 'unit' or None, got {clusters!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
+    if readers is not None or findings is not None:
+        ratings = ratings.select(readers=readers, findings=findings)
+    view, hedge_note = hedge_view(ratings, hedge)
+    notes = [hedge_note] if "ignored" in hedge_note else []
+    if statistics is None:
+        statistics = list(DEFAULT_STATISTICS)
+        if (_sums.Design.of(view).effective.sum(1) >= 3).any():
+            statistics += list(ORDINAL_STATISTICS)
+    statistics = list(statistics)
+    unknown = [s for s in statistics if s not in _sums.STATISTICS]
+    if unknown:
+        raise ValueError(f"unknown statistics {unknown}; choose from {', '.join(_sums.STATISTICS)}")
+
+    cluster_ids = None
+    if clusters == "patient":
+        if view.clusters is None:
+            notes.append("no patient ids: units treated as independent")
+        else:
+            cluster_ids = view.clusters
+    codes = view.codes
+    pairable, n_raters = coverage(codes)
+    z = float(ndtri((1 + level) / 2))
+    frames, labels = [], {}
+    for name in statistics:  # a handful of statistics, each over all findings at once
+        stat = _sums.sum_statistic(name, view)
+        labels[name] = stat.label
+        total = stat.sums(codes)
+        comp = stat.components(total)
+        estimate = np.asarray(comp["coefficient"], np.float64)
+        if ci == "bootstrap":
+            from ..resample import bootstrap_sums
+            boot = bootstrap_sums(stat.unit_stats(codes), stat.finalize, clusters=cluster_ids,
+                                  n_resamples=n_resamples, seed=seed, method=method,
+                                  confidence_level=level)
+            low, high = boot.confidence_interval(level)
+            se = np.asarray(boot.standard_error, np.float64)
+            how = f"bootstrap {method}" + (" (patients)" if cluster_ids is not None else "")
+            how = np.full(len(estimate), how, dtype=object)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                var = stat.variance(codes, total, cluster_ids)
+                se = np.where(np.isfinite(estimate) & (var >= 0), np.sqrt(np.abs(var)), np.nan)
+            low, high = estimate - z * se, np.minimum(estimate + z * se, 1.0)
+            wald = "wald" + (" (cluster-robust)" if cluster_ids is not None else "")
+            how = np.where(np.isfinite(se), wald, "none").astype(object)
+        bad = np.flatnonzero(np.isnan(estimate))
+        if len(bad):
+            why = "; ".join(f"{view.findings[f]}: {undefined_reason(comp, f, view.categories)}"
+                            for f in bad)
+            warnings.warn(f"{stat.label} is undefined (NaN) for {len(bad)} finding(s): {why}",
+                          UndefinedAgreementWarning, stacklevel=2)
+        frames.append(pd.DataFrame({
+            "finding": view.findings, "statistic": name, "estimate": estimate,
+            "standard_error": se, "ci_low": low, "ci_high": high,
+            "n_units": pairable.astype(np.int64), "n_raters": n_raters.astype(np.int64),
+            "method": how, "hedge": hedge,
+        }))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["finding", "statistic", "estimate", "standard_error", "ci_low", "ci_high",
+                 "n_units", "n_raters", "method", "hedge"])
+    order = {s: i for i, s in enumerate(statistics)}
+    f_order = {f: i for i, f in enumerate(view.findings)}
+    table = table.sort_values(["finding", "statistic"], key=lambda col: col.map(
+        f_order if col.name == "finding" else order), kind="stable").reset_index(drop=True)
+    table.attrs.update(hedge=hedge, notes=notes, labels=labels, level=level,
+                       clusters="patient" if cluster_ids is not None else "unit",
+                       hedge_note=hedge_note)
+    return table
+
+
+def _isnan(x) -> bool:
+    return isinstance(x, float) and math.isnan(x)

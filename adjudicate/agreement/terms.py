@@ -1,0 +1,386 @@
+"""The terms of the agreement literature, one function per quantity.
+
+Notation follows Fleiss (1971) and Gwet (2014): unit ``i``, category ``k``, ``n_ik`` reads of unit
+``i`` in category ``k`` (its *category counts*), ``r_i = sum_k n_ik`` reads of the unit, and
+agreement weights ``w_kl`` (the identity for nominal codes, so that only equal codes agree).
+Every function is vectorized over leading axes -- units, findings, bootstrap replicates -- and
+none loops over units, findings or raters. Functions that take *sums over units* (``pi``,
+``coincidences`` totals, joint tables) work equally on weighted sums ``W @ S``, which is what
+the bootstrap feeds them.
+
+References
+----------
+.. [1] J. L. Fleiss, "Measuring nominal scale agreement among many raters", Psychological
+   Bulletin 76(5), 378-382, 1971.
+.. [2] K. L. Gwet, *Handbook of Inter-Rater Reliability*, 4th ed., Advanced Analytics, 2014,
+   chapters 2-5.
+.. [3] K. Krippendorff, "Computing Krippendorff's Alpha-Reliability", Annenberg School for
+   Communication, University of Pennsylvania, 2011.
+.. [4] A. J. Conger, "Integration and generalization of kappas for multiple raters",
+   Psychological Bulletin 88(2), 322-328, 1980.
+.. [5] J. S. Uebersax, "Statistical methods for rater agreement: specific agreement", 1982-2010;
+   H. C. W. de Vet et al., "Specific agreement on dichotomous outcomes can be calculated for
+   more than two raters", J Clin Epidemiol 83, 85-89, 2017.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ratings import MISSING
+
+__all__ = [
+    "agreeing_pairs",
+    "agreement_weights",
+    "brennan_prediger_chance_agreement",
+    "category_counts",
+    "category_shares",
+    "chance_corrected",
+    "cohen_chance_agreement",
+    "cohen_observed_agreement",
+    "coincidences",
+    "conger_chance_agreement",
+    "disagreement_distances",
+    "fleiss_chance_agreement",
+    "gwet_chance_agreement",
+    "joint_table_kappa",
+    "krippendorff_alpha_from_coincidences",
+    "one_hot",
+    "specific_agreement_terms",
+    "unit_observed_agreement",
+]
+
+_COUNT_DTYPE = np.int16
+_ONE = 1e-14
+"""Chance agreement within this of 1 means every read fell in one category: kappa undefined."""
+
+
+# ----------------------------------------------------------------------------- per unit
+def category_counts(codes: np.ndarray, n_categories: int) -> np.ndarray:
+    """Category counts ``n[unit, finding, k]`` from codes ``[unit, rater, finding]``.
+
+    Missing reads (:data:`~adjudicate.MISSING`) are not counted: ``r_i`` is the number of
+    reads that exist.
+
+    Examples
+    --------
+    >>> codes = np.array([[[0], [1], [-1]]], dtype=np.int8)   # one unit, 3 raters, 1 finding
+    >>> category_counts(codes, 2).tolist()
+    [[[1, 1]]]
+    """
+    u, _, f = codes.shape
+    out = np.zeros((u, f, n_categories), dtype=_COUNT_DTYPE)
+    for c in range(n_categories):  # a loop over categories (2-3 here), not units
+        np.sum(codes == c, axis=1, dtype=_COUNT_DTYPE, out=out[..., c])
+    return out
+
+
+def one_hot(codes: np.ndarray, n_categories: int) -> np.ndarray:
+    """Indicators ``x[..., k] = (code == k)``; all False for a missing read."""
+    return codes[..., None] == np.arange(n_categories, dtype=codes.dtype)
+
+
+def agreeing_pairs(n: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Ordered pairs of distinct reads of a unit that agree: ``sum_kl w_kl n_k n_l - r``.
+
+    With the identity weights this is ``sum_k n_k (n_k - 1)``, Fleiss' (1971) numerator of
+    ``P_i``; with weights it is Gwet's (2014, eq. 2.12) ``sum_k n_k (n*_k - 1)``, which
+    assumes ``w_kk = 1``.
+
+    Parameters
+    ----------
+    n : ndarray (..., n_findings, k)
+        Category counts.
+    weights : ndarray (n_findings, k, k), optional
+        Agreement weights per finding; default identity.
+    """
+    n = n.astype(np.float64, copy=False)
+    r = n.sum(-1)
+    if weights is None:
+        return np.einsum("...k,...k->...", n, n) - r
+    return np.einsum("...fk,fkl,...fl->...f", n, weights, n) - r
+
+
+def unit_observed_agreement(n: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per-unit observed agreement ``p_a,i = agreeing_pairs / (r (r - 1))``; 0 if ``r < 2``.
+
+    The share of ordered pairs of reads of the unit that agree (Fleiss 1971, ``P_i``). Units
+    with fewer than two reads carry no agreement and count 0 here (and are left out of the
+    denominator by their zero indicator ``r >= 2``).
+
+    Examples
+    --------
+    >>> unit_observed_agreement(np.array([[3, 1], [2, 0], [1, 0]])).tolist()
+    [0.5, 1.0, 0.0]
+    """
+    r = n.sum(-1, dtype=np.float64)
+    pairs = r * (r - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(r >= 2, agreeing_pairs(n, weights) / np.where(r >= 2, pairs, 1), 0.0)
+
+
+def category_shares(n: np.ndarray) -> np.ndarray:
+    """Per-unit shares ``n_ik / r_i`` of the reads in each category; 0 for a unit never read.
+
+    Their mean over units read at least once is Gwet's ``pi_k`` (2014, eq. 5.3), the
+    classification probability behind Fleiss' and Gwet's chance agreement.
+    """
+    r = n.sum(-1, dtype=np.float64)[..., None]
+    return n / np.where(r > 0, r, 1.0)
+
+
+def coincidences(n: np.ndarray) -> np.ndarray:
+    """Krippendorff's per-unit coincidences ``o_kl = (n_k n_l - [k = l] n_k) / (r - 1)``.
+
+    Each of the ``r (r - 1)`` ordered pairs of pairable values of a unit counts
+    ``1 / (r - 1)``, so a unit contributes ``r`` pairable values; units with fewer than two
+    reads contribute nothing (Krippendorff 2011, section C). Returns ``(..., k, k)``.
+
+    Examples
+    --------
+    >>> coincidences(np.array([[2, 1]]))[0].tolist()     # reads a, a, b
+    [[1.0, 1.0], [1.0, 0.0]]
+    """
+    n = n.astype(np.float64, copy=False)
+    r = n.sum(-1)
+    scale = np.where(r >= 2, 1.0 / np.where(r >= 2, r - 1, 1), 0.0)
+    outer = n[..., :, None] * n[..., None, :]
+    k = n.shape[-1]
+    diag = np.arange(k)
+    outer[..., diag, diag] -= n
+    return outer * scale[..., None, None]
+
+
+def specific_agreement_terms(n: np.ndarray, category: int) -> tuple[np.ndarray, np.ndarray]:
+    """Agreeing and possible pairs for one category: ``n_c (n_c - 1)`` and ``n_c (r - 1)``.
+
+    Their sums over units give Uebersax's category-specific agreement
+    ``p_s(c) = sum_i n_ic (n_ic - 1) / sum_i n_ic (r_i - 1)``, the many-rater form of
+    ``2a / (2a + b + c)`` (de Vet et al. 2017).
+    """
+    n = n.astype(np.float64, copy=False)
+    nc = n[..., category]
+    r = n.sum(-1)
+    return nc * (nc - 1), nc * np.maximum(r - 1, 0)
+
+
+# ----------------------------------------------------------------------------- weights
+def agreement_weights(kind: str | None, effective: np.ndarray) -> np.ndarray:
+    """Agreement weights ``w[finding, k, l]`` in [0, 1], with ``w_kk = 1``.
+
+    Parameters
+    ----------
+    kind : {None, "identity", "linear", "quadratic"}
+        ``linear``: ``1 - |i - j| / (q - 1)``; ``quadratic``: ``1 - (i - j)^2 / (q - 1)^2``
+        (Cicchetti-Allison and Fleiss-Cohen weights), where ``i, j`` are the ranks of the
+        categories among the ``q`` categories of the finding (``effective``), in vocabulary
+        order.
+    effective : ndarray of bool (n_findings, k)
+        The categories each finding can take.
+
+    Examples
+    --------
+    >>> agreement_weights("linear", np.array([[True, True, True]]))[0].tolist()
+    [[1.0, 0.5, 0.0], [0.5, 1.0, 0.5], [0.0, 0.5, 1.0]]
+    >>> agreement_weights("linear", np.array([[True, False, True]]))[0].tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    effective = np.asarray(effective, bool)
+    f, k = effective.shape
+    eye = np.broadcast_to(np.eye(k), (f, k, k))
+    if kind in (None, "identity", "nominal"):
+        return eye.copy()
+    if kind not in ("linear", "quadratic"):
+        raise ValueError(f"weights must be None, 'identity', 'linear' or 'quadratic', got {kind!r}")
+    rank = np.cumsum(effective, axis=-1) - 1.0
+    q = effective.sum(-1, dtype=np.float64)
+    dist = np.abs(rank[:, :, None] - rank[:, None, :]) / np.maximum(q - 1, 1)[:, None, None]
+    w = 1 - (dist if kind == "linear" else dist**2)
+    both = effective[:, :, None] & effective[:, None, :]
+    return np.where(both, w, eye)
+
+
+def _weight_total(weights: np.ndarray, effective: np.ndarray) -> np.ndarray:
+    """``T_w = sum_kl w_kl`` over the categories of each finding, and their number ``q``."""
+    both = effective[:, :, None] & effective[:, None, :]
+    return (weights * both).sum((-1, -2)), effective.sum(-1).astype(np.float64)
+
+
+# ----------------------------------------------------------------------------- chance
+def chance_corrected(observed: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    """``(p_a - p_e) / (1 - p_e)``: the kappa form; NaN where ``p_e`` is 1 (or either is NaN)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (observed - chance) / (1 - chance)
+    return np.where(1 - chance > _ONE, out, np.nan)
+
+
+def fleiss_chance_agreement(pi: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Fleiss' chance agreement ``p_e = sum_kl w_kl pi_k pi_l`` (Fleiss 1971, eq. 4).
+
+    ``pi`` (..., n_findings, k) are the classification probabilities (Gwet 2014, eq. 5.3).
+    """
+    return np.einsum("...fk,fkl,...fl->...f", pi, weights, pi)
+
+
+def gwet_chance_agreement(pi: np.ndarray, weights: np.ndarray, effective: np.ndarray) -> np.ndarray:
+    """Gwet's AC1/AC2 chance agreement ``T_w / (q (q - 1)) sum_k pi_k (1 - pi_k)``.
+
+    ``q`` is the number of categories of the finding, ``T_w`` the sum of its weights
+    (``q`` for the identity, giving AC1's ``sum_k pi_k (1 - pi_k) / (q - 1)``); Gwet (2008),
+    Gwet (2014, eq. 4.9). NaN when ``q < 2``.
+    """
+    total, q = _weight_total(weights, effective)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(q >= 2, total / (q * (q - 1)), np.nan)
+    return factor * np.einsum("...k,...k->...", pi, 1 - pi)
+
+
+def brennan_prediger_chance_agreement(weights: np.ndarray, effective: np.ndarray) -> np.ndarray:
+    """Brennan & Prediger's uniform chance agreement ``T_w / q^2`` (``1/q`` unweighted).
+
+    NaN when ``q < 2``: with one category there is nothing to agree on by chance or otherwise.
+    """
+    total, q = _weight_total(weights, effective)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(q >= 2, total / q**2, np.nan)
+
+
+def conger_chance_agreement(counts: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Conger's (1980) chance agreement from each rater's own marginal distribution.
+
+    ``p_e = sum_kl w_kl mean_{g != h} p_gk p_hl`` over ordered pairs of distinct raters,
+    i.e. the mean of the raters' pairwise Cohen chance agreements; written as Gwet (2014,
+    eq. 5.10) ``sum_kl w_kl (pbar_k pbar_l - s2_kl / r)``.
+
+    Parameters
+    ----------
+    counts : ndarray (..., n_findings, n_raters, k)
+        Units each rater put in each category (summed over units).
+    weights : ndarray (n_findings, k, k)
+
+    Notes
+    -----
+    Raters with no read (in these units) have no marginal distribution and are left out,
+    so ``r`` is the number of raters who read something; NaN when fewer than two did.
+    """
+    total = counts.sum(-1, keepdims=True)
+    active = total[..., 0] > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(total > 0, counts / np.where(total > 0, total, 1), 0.0)
+    r = active.sum(-1).astype(np.float64)
+    sum_p = p.sum(-2)                                        # (..., f, k)
+    outer = sum_p[..., :, None] * sum_p[..., None, :]        # sum over all (g, h)
+    same = np.einsum("...gk,...gl->...kl", p, p)              # the g == h part
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_pairs = (outer - same) / np.where(r >= 2, r * (r - 1), np.nan)[..., None, None]
+    return np.einsum("...fkl,fkl->...f", mean_pairs, weights)
+
+
+def cohen_observed_agreement(joint: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``p_o = sum_kl w_kl p_kl`` from a joint table ``(..., k, k)`` of counts (Cohen 1968)."""
+    n = joint.sum((-1, -2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (joint * weights).sum((-1, -2)) / n
+
+
+def cohen_chance_agreement(joint: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``p_e = sum_kl w_kl p_k. p_.l`` from the two raters' own margins (Cohen 1960, 1968)."""
+    n = joint.sum((-1, -2))[..., None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        row, col = joint.sum(-1) / n, joint.sum(-2) / n
+    return np.einsum("...k,...kl,...l->...", row, weights, col)
+
+
+def joint_table_kappa(joint: np.ndarray, weights: np.ndarray):
+    """Cohen's (weighted) kappa of joint tables and its two standard errors.
+
+    Parameters
+    ----------
+    joint : ndarray (..., k, k)
+        Counts of units rated ``(k, l)`` by the two raters.
+    weights : ndarray broadcastable to (..., k, k)
+
+    Returns
+    -------
+    kappa, se, se_null, p_o, p_e : ndarrays (...)
+        ``se`` is the large-sample standard error of Fleiss, Cohen & Everitt (1969), for
+        intervals; ``se_null`` the one under H0: kappa = 0, for tests.
+    """
+    n = joint.sum((-1, -2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = joint / n[..., None, None]
+        row, col = p.sum(-1), p.sum(-2)
+        p_o = (p * weights).sum((-1, -2))
+        p_e = np.einsum("...k,...kl,...l->...", row, weights, col)
+        kappa = chance_corrected(p_o, p_e)
+        w_row = np.einsum("...kl,...l->...k", weights * np.ones_like(p), col)   # wbar_k.
+        w_col = np.einsum("...kl,...k->...l", weights * np.ones_like(p), row)   # wbar_.l
+        spread = w_row[..., :, None] + w_col[..., None, :]
+        one_minus = (1 - kappa)[..., None, None]
+        term = (p * (weights - spread * one_minus) ** 2).sum((-1, -2))
+        var = (term - (kappa - p_e * (1 - kappa)) ** 2) / (n * (1 - p_e) ** 2)
+        expected = row[..., :, None] * col[..., None, :]
+        var0 = ((expected * (weights - spread) ** 2).sum((-1, -2)) - p_e**2) / (n * (1 - p_e) ** 2)
+    se = np.sqrt(np.where(var >= 0, var, 0.0))
+    se0 = np.sqrt(np.where(var0 >= 0, var0, 0.0))
+    undefined = np.isnan(kappa)
+    return (kappa, np.where(undefined, np.nan, se), np.where(undefined, np.nan, se0), p_o, p_e)
+
+
+# ----------------------------------------------------------------------------- alpha
+def disagreement_distances(level: str, n_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Krippendorff's squared difference ``delta^2[..., k, l]`` for a level of measurement.
+
+    Parameters
+    ----------
+    level : {"nominal", "ordinal", "interval"}
+    n_values : ndarray (..., k)
+        Pairable values in each category (the margins of the coincidence matrix); the ordinal
+        metric depends on them.
+    values : ndarray (k,)
+        Numeric value of each category, for the interval metric.
+
+    Notes
+    -----
+    nominal: ``[k != l]``. interval: ``(v_k - v_l)^2``. ordinal (Krippendorff 2011, p. 6):
+    ``(sum_{g=k..l} n_g - (n_k + n_l) / 2)^2``, which is the interval metric on the
+    mid-ranks ``m_k = sum_{g<=k} n_g - n_k / 2``; it uses the order of the categories and
+    the frequencies of the values, not their numeric distances.
+
+    Examples
+    --------
+    >>> disagreement_distances("ordinal", np.array([2.0, 4.0, 2.0]), None).tolist()
+    [[0.0, 9.0, 36.0], [9.0, 0.0, 9.0], [36.0, 9.0, 0.0]]
+    """
+    k = n_values.shape[-1]
+    if level == "nominal":
+        return np.broadcast_to(1.0 - np.eye(k), n_values.shape[:-1] + (k, k))
+    if level == "interval":
+        v = np.broadcast_to(np.asarray(values, np.float64), n_values.shape)
+    elif level == "ordinal":
+        v = np.cumsum(n_values, axis=-1) - n_values / 2
+    else:
+        raise ValueError(f"level must be 'nominal', 'ordinal' or 'interval', got {level!r}")
+    return (v[..., :, None] - v[..., None, :]) ** 2
+
+
+def krippendorff_alpha_from_coincidences(o: np.ndarray, level: str, values: np.ndarray):
+    """``alpha = 1 - D_o / D_e = 1 - (n - 1) sum o_kl d_kl / sum n_k n_l d_kl``.
+
+    ``o`` (..., k, k) is the coincidence matrix summed over units (Krippendorff 2011,
+    section C). Returns ``(alpha, D_o, D_e)``; alpha is NaN when there are no pairable values
+    or no expected disagreement (all pairable values in one category).
+    """
+    n_k = o.sum(-1)
+    n = n_k.sum(-1)
+    d = disagreement_distances(level, n_k, values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed = (o * d).sum((-1, -2)) / n
+        expected = np.einsum("...k,...kl,...l->...", n_k, d, n_k) / (n * (n - 1))
+        alpha = 1 - observed / expected
+    return np.where((n > 1) & (expected > 0), alpha, np.nan), observed, expected
+
+
+def missing_free(codes: np.ndarray) -> np.ndarray:
+    """Boolean: reads that exist (not :data:`~adjudicate.MISSING`)."""
+    return codes != MISSING
