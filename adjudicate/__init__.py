@@ -26,17 +26,6 @@ __all__ += [
 ]
 
 # --- agreement (issue 3) ---
-from .agreement import (
-    AgreementResult, UndefinedAgreementWarning, agreement_table, brennan_prediger, cohen_kappa,
-    conger_kappa, fleiss_kappa, gwet_ac1, krippendorff_alpha, light_kappa, pairwise_kappa,
-    percent_agreement, specific_agreement,
-)
-
-__all__ += [
-    "AgreementResult", "UndefinedAgreementWarning", "agreement_table", "brennan_prediger",
-    "cohen_kappa", "conger_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha",
-    "light_kappa", "pairwise_kappa", "percent_agreement", "specific_agreement",
-]
 
 # --- resampling (issue 4) ---
 from .resample import (
@@ -49,5 +38,20 @@ __all__ += [
 ]
 
 # --- accuracy against a reference (issue 4) ---
+from .accuracy import (
+    STATISTICS, UndefinedStatisticWarning, accuracy_statistics, accuracy_table,
+    bootstrap_p_value, confusion_cells, leave_one_out_reference, paired_accuracy_difference,
+)
+from .nlp import (
+    NIH_LABELS, NLPComparison, NLPMapping, compare_nlp, format_comparison, load_nlp_mapping,
+    nlp_ratings, parse_finding_labels,
+)
+
+__all__ += [
+    "STATISTICS", "UndefinedStatisticWarning", "accuracy_statistics", "accuracy_table",
+    "bootstrap_p_value", "confusion_cells", "leave_one_out_reference",
+    "paired_accuracy_difference", "NIH_LABELS", "NLPComparison", "NLPMapping", "compare_nlp",
+    "format_comparison", "load_nlp_mapping", "nlp_ratings", "parse_finding_labels",
+]
 
 __version__ = "0.1.0"
