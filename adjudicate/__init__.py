@@ -26,6 +26,17 @@ __all__ += [
 ]
 
 # --- agreement (issue 3) ---
+from .agreement import (
+    AgreementResult, UndefinedAgreementWarning, agreement_table, brennan_prediger, cohen_kappa,
+    conger_kappa, fleiss_kappa, gwet_ac1, krippendorff_alpha, light_kappa, pairwise_kappa,
+    percent_agreement, specific_agreement,
+)
+
+__all__ += [
+    "AgreementResult", "UndefinedAgreementWarning", "agreement_table", "brennan_prediger",
+    "cohen_kappa", "conger_kappa", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha",
+    "light_kappa", "pairwise_kappa", "percent_agreement", "specific_agreement",
+]
 
 # --- resampling (issue 4) ---
 from .resample import (
