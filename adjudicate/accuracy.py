@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import gc
 import warnings
-from collections.abc import Hashable
 from dataclasses import replace
 from typing import Literal
 

@@ -568,53 +568,48 @@ def compare_nlp(dataset: str | Dataset = "all_findings", *,
     opts = dict(hedge=hedge, n_resamples=n_resamples, seed=seed, method=method,
                 confidence_level=confidence_level, progress=progress)
 
-    parts = []
-    with warnings.catch_warnings():  # only the prevalence of the reference vs itself is kept
-        warnings.simplefilter("ignore", UndefinedStatisticWarning)
-        own = accuracy_table(ref, ref, reference_name=reference, **opts)
-    parts.append(own[own.statistic == "prevalence"].assign(rater=reference))
-    undefined = warnings.catch_warnings(record=True)
-    caught = undefined.__enter__()
-    warnings.simplefilter("always", UndefinedStatisticWarning)
-    parts.append(accuracy_table(nlp.select(findings=with_nlp), ref, reference_name=reference,
-                                **opts))
-    if m.no_counterpart:
-        parts.append(_placeholder_rows(m.no_counterpart, "nlp", reference, "no NLP counterpart"))
-    diffs = []
+    parts, diffs = [], []
     nlp_sel = nlp.select(findings=with_nlp)
-    if ds.name == "all_findings":
-        outside = [r for r in readers.readers if r not in GROUND_TRUTH_READERS]
-        panel = readers.select(readers=outside)
-        parts.append(accuracy_table(panel, ref, reference_name=reference, **opts))
-        diffs.append(paired_accuracy_difference(panel.select(findings=with_nlp), nlp_sel, ref,
-                                                reference_name=reference, p_adjust=p_adjust,
-                                                **opts))
-    loo = leave_one_out_reference(readers, hedge=hedge, ties=ties, seed=seed)
-    parts.append(accuracy_table(readers, loo, ties=ties, reference_name="leave-one-out", **opts))
-    diffs.append(paired_accuracy_difference(readers.select(findings=with_nlp), nlp_sel,
-                                            loo.select(findings=with_nlp), ties=ties,
-                                            reference_name="leave-one-out", p_adjust=p_adjust,
-                                            **opts))
-    undefined.__exit__(None, None, None)
-    mine = [w for w in caught if issubclass(w.category, UndefinedStatisticWarning)]
-    for w in caught:  # pass on anything else (e.g. BCa falling back to percentile)
-        if w not in mine:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    with warnings.catch_warnings():
+        # undefined statistics are expected here (rare findings, readers with few units):
+        # they are counted into the notes and one summary warning below, not one per table
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        own = accuracy_table(ref, ref, reference_name=reference, **opts)  # its prevalence
+        parts.append(own[own.statistic == "prevalence"].assign(rater=reference))
+        parts.append(accuracy_table(nlp_sel, ref, reference_name=reference, **opts))
+        if m.no_counterpart:
+            parts.append(_placeholder_rows(m.no_counterpart, "nlp", reference,
+                                           "no NLP counterpart"))
+        if ds.name == "all_findings":
+            outside = [r for r in readers.readers if r not in GROUND_TRUTH_READERS]
+            panel = readers.select(readers=outside)
+            parts.append(accuracy_table(panel, ref, reference_name=reference, **opts))
+            diffs.append(paired_accuracy_difference(
+                panel.select(findings=with_nlp), nlp_sel, ref, reference_name=reference,
+                p_adjust=p_adjust, **opts))
+        loo = leave_one_out_reference(readers, hedge=hedge, ties=ties, seed=seed)
+        parts.append(accuracy_table(readers, loo, reference_name="leave-one-out", **opts))
+        diffs.append(paired_accuracy_difference(
+            readers.select(findings=with_nlp), nlp_sel, loo.select(findings=with_nlp),
+            reference_name="leave-one-out", p_adjust=p_adjust, **opts))
     table = pd.concat(parts, ignore_index=True, sort=False)
     table["note"] = table["note"].fillna("") if "note" in table else ""
     table["n_units"] = table["n_units"].astype("int64")
     counts = [*CELLS, "n_excluded", "n_undefined"]
     table[counts] = table[counts].astype("Int64")  # NA where no NLP counterpart
     differences = pd.concat(diffs, ignore_index=True)
-    n_undefined = (int(table.loc[table.note == "", "estimate"].isna().sum()),
-                   int(differences["estimate"].isna().sum()))
+    nan_rows = table[(table.note == "") & table.estimate.isna()]
+    n_undefined = (len(nan_rows), int(differences["estimate"].isna().sum()))
     notes = (ref_note, *loo.notes,
-             *(f"no NLP counterpart for {f!r}: {m.descriptions.get(f, '')}"
+             *(f"{f!r} has no NLP counterpart: its NLP rows are empty (NaN), not zeros. "
+               + m.descriptions.get(f, "").removeprefix("No counterpart: ")
                for f in m.no_counterpart))
     if any(n_undefined):
-        notes += (f"undefined (0/0, reported as NaN): {n_undefined[0]} estimates and "
-                  f"{n_undefined[1]} differences, e.g. sensitivity where a reader's "
-                  "leave-one-out reference has no positive",)
+        by_stat = nan_rows.groupby("statistic", sort=False).size()
+        notes += (f"undefined (0/0, reported as NaN): {n_undefined[0]} estimates ("
+                  + ", ".join(f"{k} {v}" for k, v in by_stat.items())
+                  + f") and {n_undefined[1]} differences; e.g. sensitivity where a reference "
+                  "has no positive among the units compared",)
         warnings.warn(f"compare_nlp: {n_undefined[0]} estimates and {n_undefined[1]} "
                       "differences are undefined (0/0) and reported as NaN; see the notes",
                       UndefinedStatisticWarning, stacklevel=2)
