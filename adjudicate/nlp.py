@@ -23,6 +23,7 @@ import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -54,17 +55,34 @@ __all__ = [
 _MAPPING_FILE = ("mappings", "nlp_mapping.json")
 
 
+NIH_LABELS: tuple[str, ...] = (
+    "Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
+    "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening",
+    "Hernia", "No Finding",
+)
+"""The NIH ``Finding Labels`` vocabulary: 14 findings and ``No Finding``, NIH spelling.
+
+A fact of the NIH release (Wang et al. 2017), not a choice; the mapping file repeats it and is
+checked against it when read."""
+NO_FINDING = "No Finding"
+
+
+@cache
 def _mapping_document() -> dict:
+    """The bundled mapping, read on first use (so ``import adjudicate`` never needs it)."""
     path = resources.files("adjudicate.data_schemas")
     for part in _MAPPING_FILE:  # one part at a time: a namespace package's path takes one
         path = path.joinpath(part)
-    return json.loads(path.read_text("utf-8"))
-
-
-_DOCUMENT = _mapping_document()
-NIH_LABELS: tuple[str, ...] = tuple(_DOCUMENT["nih_vocabulary"])
-"""The NIH ``Finding Labels`` vocabulary: 14 findings and ``No Finding``, NIH spelling."""
-NO_FINDING: str = _DOCUMENT["no_finding"]
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"the bundled NLP mapping {'/'.join(_MAPPING_FILE)} is missing "
+                                "from adjudicate/data_schemas (package data not installed?); "
+                                "pass mapping= explicitly") from None
+    if tuple(doc["nih_vocabulary"]) != NIH_LABELS or doc["no_finding"] != NO_FINDING:
+        raise ValueError(f"{'/'.join(_MAPPING_FILE)}: its nih_vocabulary differs from the NIH "
+                         f"vocabulary {NIH_LABELS}")
+    return doc
 
 
 # --------------------------------------------------------------------------- parsing
@@ -286,7 +304,7 @@ def load_nlp_mapping(dataset: str | None = None, mapping=None, *, findings=None)
     if dataset is not None:
         from .datasets import _canonical
         dataset = _canonical(dataset)
-        base = dict(_DOCUMENT["datasets"][dataset])
+        base = dict(_mapping_document()["datasets"][dataset])
     else:
         source = ""
     if mapping is not None:
