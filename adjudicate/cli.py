@@ -55,7 +55,27 @@ def _parser() -> argparse.ArgumentParser:
                     help="write the per-unit record of how each label was decided as CSV")
     rf.add_argument("--format", choices=("table", "csv", "json"), default="table")
     rf.set_defaults(run=_cmd_reproduce_four)
+
+    n = sub.add_parser("compare-nlp", help="NIH NLP labels and readers against a reference "
+                                           "standard, with bootstrap CIs")
+    n.add_argument("dataset", nargs="?", choices=DATASET_CHOICES, default="all-findings")
+    n.add_argument("--reference", choices=("published", "majority"), default="published",
+                   help="published labels (default) or a fresh majority vote")
+    _bootstrap_options(n, default_b=2000)
+    n.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    n.set_defaults(run=_cmd_compare_nlp)
     return p
+
+
+def _bootstrap_options(p: argparse.ArgumentParser, *, default_b: int | None) -> None:
+    p.add_argument("--bootstrap", type=int, default=default_b, metavar="B",
+                   help="bootstrap replicates" + (f" (default {default_b})" if default_b
+                                                  else " (default: no bootstrap)"))
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed (default: fresh; the output reports the seed used)")
+    p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--method", choices=("bca", "percentile"), default="bca",
+                   help="bootstrap interval (default bca)")
 
 
 def main(argv=None) -> int:
@@ -172,6 +192,23 @@ def _cmd_reproduce_four(args) -> int:
            "; --decisions FILE writes the per-unit record"),
     ]
     _emit("\n".join(lines))
+    return 0
+
+
+def _cmd_compare_nlp(args) -> int:
+    import warnings
+
+    from .accuracy import UndefinedStatisticWarning
+    from .nlp import compare_nlp, format_comparison
+
+    if not args.bootstrap or args.bootstrap < 1:
+        raise ValueError("--bootstrap must be a positive number of replicates")
+    with warnings.catch_warnings():  # the notes of the table say what is undefined
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        result = compare_nlp(args.dataset.replace("-", "_"), reference=args.reference,
+                             n_resamples=args.bootstrap, seed=args.seed,
+                             confidence_level=args.level, method=args.method)
+    _emit(format_comparison(result, args.format))
     return 0
 
 

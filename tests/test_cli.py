@@ -111,3 +111,35 @@ def test_console_script_no_traceback(tmp_path):
     assert res.returncode == 2
     assert res.stderr.strip() == (f"adjudicate: error: {bad}, row 2, column 'Fracture': unknown "
                                   "value 'MAYBE' (allowed: YES, NO)")
+
+
+def test_compare_nlp_csv_tidy_and_seeded(capsys):
+    argv = ["compare-nlp", "all-findings", "--bootstrap", "200", "--seed", "5", "--format", "csv"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    again = run(capsys, *argv)[1]
+    assert out == again  # same seed, same numbers
+    import io
+    t = pd.read_csv(io.StringIO(out))
+    acc = t[t["comparison"] == "accuracy"]
+    assert set(acc["statistic"]) == {"sensitivity", "specificity", "ppv", "npv", "kappa",
+                                     "percent_agreement", "prevalence"}
+    assert "nlp" in set(acc["rater"])
+    # NLP vs published, Pneumothorax: 2x2 cells from pandas on the raw files
+    raw_lab = pd.read_csv(dataset_path("all_findings", "labels"), dtype=str)
+    meta = pd.read_csv(dataset_path("four_findings", "test_labels"), dtype=str)
+    nlp = meta.set_index("Image Index").loc[raw_lab["Image ID"], "Finding Labels"]
+    nlp_pos = nlp.str.split("|").apply(lambda xs: "Pneumothorax" in xs).to_numpy()
+    ref_pos = (raw_lab["Pneumothorax"] == "YES").to_numpy()
+    row = acc.query("rater == 'nlp' and finding == 'Pneumothorax' and "
+                    "statistic == 'sensitivity'").iloc[0]
+    assert (row["tp"], row["fn"]) == ((nlp_pos & ref_pos).sum(), (~nlp_pos & ref_pos).sum())
+    assert row["estimate"] == pytest.approx((nlp_pos & ref_pos).sum() / ref_pos.sum())
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+
+
+def test_compare_nlp_bad_options(capsys):
+    code, _, err = run(capsys, "compare-nlp", "--bootstrap", "0")
+    assert code == 2 and "--bootstrap must be a positive" in err
+    code, _, err = run(capsys, "compare-nlp", "--level", "95")
+    assert code == 2 and "confidence_level" in err
