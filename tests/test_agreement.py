@@ -718,3 +718,55 @@ def test_table_bootstrap_uses_same_sums():
     assert t["standard_error"].notna().all()
     with pytest.raises(ValueError, match="ci must"):
         agreement_table(r, ci="jackknife")
+
+
+# ============================================================================ internal paths
+def test_numeric_fast_path_equals_as_ratings():
+    from adjudicate.agreement.coefficients import item_ratings
+    cases = [
+        ([[1, 2], [3, None]], None), ([[1.0, 2.5], [np.nan, -1.0]], None),
+        (np.array([[0, 1], [1, 1]]), [0, 1, 2]), (np.array([[2.0, np.nan], [0, 2]]), [2, 0]),
+        (np.array([[True, False], [True, True]]), None), (np.array([[5, 7], [9, 5]]), None),
+    ]
+    for data, cats in cases:
+        arr = np.array(data, dtype=float) if not isinstance(data, np.ndarray) else data
+        fast = item_ratings(arr, cats)
+        slow = adjudicate.as_ratings(np.where(np.isnan(arr.astype(float)), None, arr).astype(object)
+                                     if arr.dtype.kind == "f" else arr.astype(object), categories=cats)
+        assert fast.categories == slow.categories
+        np.testing.assert_array_equal(fast.codes, slow.codes)
+    with pytest.raises(ValueError, match="not one of the categories"):
+        item_ratings(np.array([[1.0, 4.0]]), [1, 2])
+    with pytest.raises(ValueError, match="not one of the categories"):
+        item_ratings(np.array([[1.5, 4.0]]), [1.5, 2])
+
+
+def test_pattern_and_block_paths_agree(monkeypatch):
+    # Sums and variances via count patterns / reader-code patterns must equal the plain
+    # per-unit blocks (forced by disabling the patterns), with and without clusters.
+    from adjudicate.agreement import sums as sums_module
+    r, _ = bundled("all")
+    sub = take(r, np.arange(400))
+    clusters = np.arange(400) // 3
+    names = ["fleiss_kappa", "gwet_ac2_linear", "conger_kappa", "light_kappa",
+             "krippendorff_alpha_interval", "percent_agreement", "positive_agreement"]
+
+    def run():
+        out = {}
+        for name in names:
+            stat = sum_statistic(name, sub)
+            total = stat.sums(sub.codes)
+            out[name] = (total, stat.variance(sub.codes, total),
+                         stat.variance(sub.codes, total, clusters))
+        return out
+
+    with_patterns = run()
+    assert sums_module.code_patterns(sub.codes, 2) is not None
+    monkeypatch.setattr(sums_module, "_MAX_PATTERNS", 0)
+    monkeypatch.setattr(sums_module, "_MAX_CODE_PATTERNS", 0)
+    sums_module._PATTERN_CACHE.clear()
+    assert sums_module.count_patterns(sub.codes, 2) is None
+    blocks = run()
+    for name in names:
+        for a, b in zip(with_patterns[name], blocks[name], strict=True):
+            np.testing.assert_allclose(a, b, equal_nan=True, err_msg=name, **EXACT)

@@ -61,8 +61,8 @@ def values(codes: np.ndarray, k: int, names=STATISTICS) -> dict[str, float]:
 
 
 def same(a: dict, b: dict):
-    for name in a:
-        np.testing.assert_allclose(a[name], b[name], equal_nan=True, err_msg=name, **CLOSE)
+    for name, value in a.items():
+        np.testing.assert_allclose(value, b[name], equal_nan=True, err_msg=name, **CLOSE)
 
 
 @settings(max_examples=60, deadline=None)

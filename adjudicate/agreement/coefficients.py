@@ -66,13 +66,12 @@ def item_ratings(data, categories: Sequence | None = None) -> Ratings:
 
 
 def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
-    x = arr.astype(np.float64, copy=False)
+    x = np.asarray(arr, dtype=np.float64)
     present = ~np.isnan(x)
     values = x[present]
     if categories is None:
-        cat_values = np.unique(values)
-        labels = cat_values.astype(arr.dtype) if arr.dtype.kind in "biu" else cat_values
-        cats = tuple(v.item() for v in labels)
+        cat_values = None
+        cats = None
     else:
         try:
             cat_values = np.array([float(c) for c in categories], np.float64)
@@ -81,26 +80,50 @@ def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
         if any(isinstance(c, str) for c in categories) or np.isnan(cat_values).any():
             return None
         cats = tuple(c.item() if isinstance(c, np.generic) else c for c in categories)
-    if len(set(cat_values.tolist())) != len(cat_values):
-        raise ValueError(f"categories repeat: {cats}")
-    order = np.argsort(cat_values, kind="stable")
-    ranked = cat_values[order]
-    pos = np.clip(np.searchsorted(ranked, values), 0, max(len(ranked) - 1, 0))
-    if len(ranked) == 0 or not np.array_equal(ranked[pos], values):
-        bad = values[(len(ranked) == 0) | (ranked[pos] != values)][0] if len(values) else None
-        raise ValueError(f"value {bad!r} is not one of the categories {cats}")
+        if len(set(cat_values.tolist())) != len(cat_values):
+            raise ValueError(f"categories repeat: {cats}")
     codes = np.full(x.shape, MISSING, dtype=np.int8)
-    codes[present] = order[pos]
+    small = (values.size > 0 and values.min() >= 0 and values.max() < 1 << 16
+             and (cat_values is None or ((cat_values >= 0) & (cat_values < 1 << 16)
+                                         & (cat_values == np.floor(cat_values))).all()))
+    ints = values.astype(np.int64) if small else None
+    if small and np.array_equal(ints, values):
+        # integer labels: which occur (bincount), and a lookup table from label to code
+        used = np.flatnonzero(np.bincount(ints))
+        if cat_values is None:
+            cat_values = used.astype(np.float64)
+        lut = np.full(max(int(used[-1]), int(cat_values.max(initial=0))) + 1, MISSING, np.int8)
+        lut[cat_values.astype(np.int64)] = np.arange(len(cat_values))
+        mapped = lut[ints]
+        bad = mapped == MISSING
+    else:
+        if cat_values is None:
+            cat_values = np.unique(values)
+        order = np.argsort(cat_values, kind="stable")
+        ranked = cat_values[order]
+        pos = np.clip(np.searchsorted(ranked, values), 0, max(len(ranked) - 1, 0))
+        bad = (ranked[pos] != values) if len(ranked) else np.ones(len(values), bool)
+        mapped = order[pos] if len(ranked) else pos
+    if cats is None:
+        labels = cat_values.astype(arr.dtype) if arr.dtype.kind in "biu" else cat_values
+        cats = tuple(v.item() for v in labels)
+    if bad.any():
+        raise ValueError(f"value {values[bad][0]!r} is not one of the categories {cats}")
+    codes[present] = mapped
     u, r = x.shape
     return Ratings(codes=codes[:, :, None], categories=cats, units=pd.RangeIndex(u),
                    readers=pd.RangeIndex(r), findings=pd.RangeIndex(1))
 
 
 # ============================================================================ machinery
-def coverage(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def coverage(codes: np.ndarray, n_categories: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Units read by two or more raters and raters with a read, per finding."""
-    observed = codes != MISSING
-    return (observed.sum(1) >= 2).sum(0), observed.any(0).sum(0)
+    found = None if n_categories is None else _sums.count_patterns(codes, n_categories)
+    if found is not None:
+        pairable = found.freq @ (found.counts.sum(1) >= 2)
+    else:
+        pairable = ((codes != MISSING).sum(1) >= 2).sum(0)
+    return pairable.astype(np.int64), (codes != MISSING).any(0).sum(0)
 
 
 def undefined_reason(components: dict, f: int, categories: tuple) -> str:
@@ -171,7 +194,7 @@ def compute(stat: _sums.SumStatistic, ratings: Ratings, *, ci=None, n_resamples=
     total = stat.sums(codes)
     comp = stat.components(total)
     estimate = float(comp["coefficient"][0])
-    pairable, raters = coverage(codes)
+    pairable, raters = coverage(codes, ratings.n_categories)
     se = se0 = math.nan
     if math.isfinite(estimate):
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -452,13 +475,7 @@ def pairwise_kappa(data, *, weights: Weights = None,
     k = ratings.n_categories
     design = _sums.Design.of(ratings)
     w = terms.agreement_weights(weights_kind, design.effective)
-    joint = None
-    for block in _sums.chunk_slices(ratings.n_units, ratings.n_readers * ratings.n_findings * k):
-        x = terms.one_hot(ratings.codes[block], k).astype(np.float64)   # (u, R, F, k)
-        part = np.einsum("urfk,usfl->frskl", x, x, optimize=True)
-        joint = part if joint is None else joint + part
-    if joint is None:
-        joint = np.zeros((ratings.n_findings, ratings.n_readers, ratings.n_readers, k, k))
+    joint = _sums.joint_counts(ratings.codes, k)
     kappa, se, _, _, _ = terms.joint_table_kappa(joint, w[:, None, None])
     n_common = joint.sum((-1, -2))
     if ratings.n_findings == 1 and not (isinstance(data, Ratings) and data.n_findings > 1):

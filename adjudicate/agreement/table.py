@@ -198,7 +198,7 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
         else:
             cluster_ids = view.clusters
     codes = view.codes
-    pairable, n_raters = coverage(codes)
+    pairable, n_raters = coverage(codes, view.n_categories)
     z = float(ndtri((1 + level) / 2))
     frames, labels = [], {}
     for name in statistics:  # a handful of statistics, each over all findings at once

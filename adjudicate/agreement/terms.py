@@ -200,7 +200,7 @@ def agreement_weights(kind: str | None, effective: np.ndarray) -> np.ndarray:
     return np.where(both, w, eye)
 
 
-def _weight_total(weights: np.ndarray, effective: np.ndarray) -> np.ndarray:
+def weight_total(weights: np.ndarray, effective: np.ndarray) -> np.ndarray:
     """``T_w = sum_kl w_kl`` over the categories of each finding, and their number ``q``."""
     both = effective[:, :, None] & effective[:, None, :]
     return (weights * both).sum((-1, -2)), effective.sum(-1).astype(np.float64)
@@ -229,7 +229,7 @@ def gwet_chance_agreement(pi: np.ndarray, weights: np.ndarray, effective: np.nda
     (``q`` for the identity, giving AC1's ``sum_k pi_k (1 - pi_k) / (q - 1)``); Gwet (2008),
     Gwet (2014, eq. 4.9). NaN when ``q < 2``.
     """
-    total, q = _weight_total(weights, effective)
+    total, q = weight_total(weights, effective)
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(q >= 2, total / (q * (q - 1)), np.nan)
     return factor * np.einsum("...k,...k->...", pi, 1 - pi)
@@ -240,7 +240,7 @@ def brennan_prediger_chance_agreement(weights: np.ndarray, effective: np.ndarray
 
     NaN when ``q < 2``: with one category there is nothing to agree on by chance or otherwise.
     """
-    total, q = _weight_total(weights, effective)
+    total, q = weight_total(weights, effective)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(q >= 2, total / q**2, np.nan)
 
