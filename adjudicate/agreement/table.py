@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
@@ -247,6 +246,3 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
                        hedge_note=hedge_note)
     return table
 
-
-def _isnan(x) -> bool:
-    return isinstance(x, float) and math.isnan(x)
