@@ -707,7 +707,7 @@ def format_comparison(result: NLPComparison, format: Literal["table", "csv", "js
         return result.to_frame().to_csv(index=False)
     if format == "json":
         frame = result.to_frame()
-        rows = json.loads(frame.to_json(orient="records", double_precision=6))
+        rows = json.loads(frame.to_json(orient="records", double_precision=15))
         return json.dumps({"policy": result.policy, "notes": list(result.notes),
                            "no_counterpart": list(result.no_counterpart), "rows": rows},
                           indent=1)

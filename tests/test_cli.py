@@ -143,3 +143,52 @@ def test_compare_nlp_bad_options(capsys):
     assert code == 2 and "--bootstrap must be a positive" in err
     code, _, err = run(capsys, "compare-nlp", "--level", "95")
     assert code == 2 and "confidence_level" in err
+
+
+def test_agreement_csv_matches_statsmodels(capsys):
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
+    code, out, _ = run(capsys, "agreement", "all-findings", "--statistics", "fleiss_kappa",
+                       "--format", "csv")
+    assert code == 0
+    import io
+    t = pd.read_csv(io.StringIO(out)).set_index("finding")
+    raw = pd.read_csv(dataset_path("all_findings", "readers"), dtype=str)
+    wide = raw.pivot(index="Image ID", columns="Reader ID", values="Effusion")
+    expected = fleiss_kappa(aggregate_raters(wide.to_numpy())[0])
+    assert t.loc["Effusion", "estimate"] == pytest.approx(expected, abs=1e-12)
+    assert (t["statistic"] == "fleiss_kappa").all() and len(t) == 16
+
+
+def test_agreement_table_says_hedge_view_and_bootstrap(capsys):
+    argv = ["agreement", "four-findings", "--hedge", "negative", "--statistics", "gwet_ac1",
+            "--bootstrap", "200", "--seed", "4", "--cluster", "unit"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert "HEDGE" in out and "NO" in out.splitlines()[1]
+    assert "bca bootstrap, 200 resamples of images, seed 4" in out
+    assert run(capsys, *argv)[1] == out
+
+
+def test_agreement_pairwise_and_readers(capsys):
+    code, out, _ = run(capsys, "agreement", "--readers", "4343882785,4343883593",
+                       "--findings", "Mass", "--statistics", "percent_agreement",
+                       "--pairwise", "--format", "json")
+    assert code == 0
+    payload = json.loads(out)
+    pair = [r for r in payload["rows"] if r["statistic"] == "cohen_kappa"]
+    assert len(pair) == 1
+    from sklearn.metrics import cohen_kappa_score
+    raw = pd.read_csv(dataset_path("all_findings", "readers"), dtype=str)
+    wide = raw.pivot(index="Image ID", columns="Reader ID", values="Mass")
+    assert pair[0]["estimate"] == pytest.approx(
+        cohen_kappa_score(wide["4343882785"], wide["4343883593"]), abs=1e-12)
+
+
+def test_agreement_errors(capsys):
+    code, _, err = run(capsys, "agreement", "--readers", "123")
+    assert code == 2 and "unknown reader" in err
+    code, _, err = run(capsys, "agreement", "--statistics", "magic")
+    assert code == 2 and "unknown statistics ['magic']" in err
+    code, _, err = run(capsys, "agreement", "nofile.csv")
+    assert code == 2 and "nofile.csv: no such file" in err
