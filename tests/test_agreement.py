@@ -770,3 +770,16 @@ def test_pattern_and_block_paths_agree(monkeypatch):
     for name in names:
         for a, b in zip(with_patterns[name], blocks[name], strict=True):
             np.testing.assert_allclose(a, b, equal_nan=True, err_msg=name, **EXACT)
+
+
+def test_dataframe_input_keeps_labels():
+    _, wide = bundled("all")
+    frame = wide["Effusion"]                       # strings, reader ids as columns
+    m = pairwise_kappa(frame)
+    assert list(m.columns) == list(frame.columns) and list(m.index) == list(frame.columns)
+    g, h = frame.columns[:2]
+    x = numeric(frame)
+    assert cohen_kappa(frame, raters=(g, h)).statistic == pytest.approx(
+        cohen_kappa_score(x[:, 0], x[:, 1]), **APPROX)
+    numeric_frame = pd.DataFrame(x, columns=frame.columns)
+    assert fleiss_kappa(numeric_frame).statistic == pytest.approx(fleiss_kappa(frame).statistic)

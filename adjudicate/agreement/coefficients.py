@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Hashable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -46,11 +47,13 @@ def item_ratings(data, categories: Sequence | None = None) -> Ratings:
             raise ValueError(f"these ratings hold {ratings.n_findings} findings; pass one "
                              "(ratings.select(findings=...)) or use agreement_table()")
         return ratings
-    if isinstance(data, pd.DataFrame):
-        if all(np.issubdtype(t, np.number) or t == bool for t in data.dtypes):
-            data = data.to_numpy(dtype=np.float64, na_value=np.nan)
+    if isinstance(data, pd.DataFrame):   # keep the frame's unit and rater labels
+        frame = data
+        if all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):
+            ratings = item_ratings(frame.to_numpy(dtype=np.float64, na_value=np.nan), categories)
         else:
-            return as_ratings(data, categories=categories)
+            ratings = as_ratings(frame, categories=categories)
+        return replace(ratings, units=frame.index, readers=frame.columns)
     arr = np.asarray(data) if not isinstance(data, np.ndarray) else data
     if arr.size == 0:
         shape = arr.shape if arr.ndim == 2 else (0, 0)
