@@ -44,7 +44,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from .ratings import MISSING, Ratings, as_ratings
 from .resample import bootstrap_sums, paired_difference
-from .vote import VoteResult
+from .vote import VoteResult, apply_hedge, decide
 
 __all__ = [
     "CELLS",
@@ -91,7 +91,6 @@ _UNDEFINED_WHEN = {
 Hedge = Literal["negative", "positive", "abstain"]
 Ties = Literal["abstain", "negative", "positive", "random"]
 _HEDGES = ("negative", "positive", "abstain")
-_TIES = ("abstain", "negative", "positive", "random")
 
 
 class UndefinedStatisticWarning(RuntimeWarning):
@@ -362,33 +361,22 @@ def leave_one_out_reference(ratings, *, hedge: Hedge = "negative", ties: Ties = 
     [['YES', 'YES', 'YES'], ['YES', 'YES', 'YES']]
     """
     r = as_ratings(ratings)
-    if ties not in _TIES:
-        raise ValueError(f"ties must be one of {_TIES}, got {ties!r}")
-    pos, obs = _binary(r, hedge, _positive_label(r, None, None))
+    if hedge not in _HEDGES:
+        raise ValueError(f"hedge must be one of {_HEDGES}, got {hedge!r}")
+    votes = apply_hedge(r, hedge, keep_category=False)
+    x = votes.indicators()  # (U, R, F, K) one-hot reads
+    others = x.sum(axis=1, keepdims=True, dtype=np.int32) - x  # the panel minus the reader
+    label, tie = decide(others, ties=ties, seed=seed)
     read = r.codes != MISSING  # the units each reader read (a HEDGE read still counts here)
-    n_yes = pos.sum(axis=1, keepdims=True, dtype=np.int32)  # (U, 1, F) the whole panel
-    n_votes = obs.sum(axis=1, keepdims=True, dtype=np.int32)
-    others_yes = n_yes - pos  # (U, R, F): minus the reader's own vote
-    others = n_votes - obs
-    margin = 2 * others_yes - others  # > 0: YES majority, < 0: NO majority, 0: tie
-    label = np.where(margin > 0, 1, 0)
-    tie = (margin == 0) & (others > 0)
-    if ties == "negative":
-        label = np.where(tie, 0, label)
-    elif ties == "positive":
-        label = np.where(tie, 1, label)
-    elif ties == "random":
-        coin = np.random.default_rng(seed).integers(0, 2, size=label.shape)
-        label = np.where(tie, coin, label)
-    defined = read & (others > 0) & ~(tie & (ties == "abstain"))
-    codes = np.where(defined, label, MISSING).astype(np.int8)
+    codes = np.where(read & (label >= 0), label, MISSING).astype(np.int8)
     n_ties = int((tie & read).sum())
     note = (f"leave-one-out majority of the other readers (hedge={hedge}, ties={ties}): "
             f"{n_ties} (unit, reader, finding) ties"
             + (" left without a reference label" if ties == "abstain" else ""))
-    return Ratings(codes=codes, categories=("NO", "YES"), units=r.units, readers=r.readers,
-                   findings=r.findings, clusters=r.clusters, meta=r.meta, positive="YES",
-                   source="leave-one-out", notes=(note,))
+    return Ratings(codes=codes, categories=votes.categories, units=r.units, readers=r.readers,
+                   findings=r.findings, clusters=r.clusters, meta=r.meta,
+                   positive=_positive_label(votes, None, None), source="leave-one-out",
+                   notes=(note,))
 
 
 # --------------------------------------------------------------------------- tables

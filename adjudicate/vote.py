@@ -15,7 +15,15 @@ import pandas as pd
 
 from .ratings import Ratings, as_ratings
 
-__all__ = ["majority_vote", "VoteResult", "OtherRule", "HEDGE_POLICIES", "TIE_POLICIES"]
+__all__ = [
+    "HEDGE_POLICIES",
+    "TIE_POLICIES",
+    "OtherRule",
+    "VoteResult",
+    "apply_hedge",
+    "decide",
+    "majority_vote",
+]
 
 HEDGE_POLICIES = ("negative", "positive", "abstain", "category")
 TIE_POLICIES = ("negative", "positive", "abstain", "random")
@@ -134,41 +142,19 @@ def majority_vote(ratings, readers=None, *, hedge: HedgePolicy = "negative",
     ['YES']
     """
     r = as_ratings(ratings)
-    if hedge not in HEDGE_POLICIES:
-        raise ValueError(f"hedge must be one of {HEDGE_POLICIES}, got {hedge!r}")
     if ties not in TIE_POLICIES:
         raise ValueError(f"ties must be one of {TIE_POLICIES}, got {ties!r}")
     if min_reads < 1:
         raise ValueError("min_reads must be at least 1")
     if readers is not None:
         r = r.select(readers=readers)
-    if "HEDGE" in r.categories and hedge != "category":
-        target = {"negative": "NO", "positive": "YES", "abstain": None}[hedge]
-        if target is not None and target not in r.categories:
-            raise ValueError(f"hedge={hedge!r} needs a {target} category")
-        r = r.recode({"HEDGE": target}, drop_unused=False)
+    r = apply_hedge(r, hedge)
     counts = r.counts()  # (U, F, K)
     n_reads = counts.sum(axis=2)
     top = counts.max(axis=2)
-    is_top = (counts == top[..., None]) & (top[..., None] > 0)
-    n_top = is_top.sum(axis=2)
-
-    winner = np.where(n_top == 1, counts.argmax(axis=2), NO_LABEL)
-    tie = n_top > 1
-    k = r.n_categories
-    if ties == "negative":
-        tie_pick = is_top.argmax(axis=2)
-    elif ties == "positive":
-        tie_pick = k - 1 - is_top[..., ::-1].argmax(axis=2)
-    elif ties == "random":
-        rng = np.random.default_rng(seed)
-        draw = rng.random(counts.shape)
-        tie_pick = np.where(is_top, draw, -1.0).argmax(axis=2)
-    else:
-        tie_pick = np.full(winner.shape, NO_LABEL)
-    label = np.where(tie, tie_pick, winner)
+    label, tie = decide(counts, ties=ties, seed=seed)
     too_few = (n_reads < min_reads) & (n_reads > 0)
-    label = np.where(too_few | (n_reads == 0), NO_LABEL, label)
+    label = np.where(too_few, NO_LABEL, label)
 
     cats = np.asarray(r.categories, dtype=object)
     rule = np.select(
@@ -198,6 +184,75 @@ def majority_vote(ratings, readers=None, *, hedge: HedgePolicy = "negative",
               "other_rule": None if not other_rule else _rule_of(other_rule).__dict__}
     return VoteResult(labels=labels, decisions=decisions, policy=policy, codes=label.astype(np.int8),
                       categories=r.categories, clusters=r.clusters)
+
+
+def apply_hedge(ratings: Ratings, hedge: HedgePolicy, *, keep_category: bool = True) -> Ratings:
+    """Recode HEDGE reads by a policy before a vote.
+
+    ``"negative"`` -> NO, ``"positive"`` -> YES, ``"abstain"`` -> missing (the read is not a
+    vote), ``"category"`` -> unchanged. With ``keep_category=False`` the recoded vocabulary
+    drops HEDGE. Ratings without a HEDGE category are returned as they are.
+
+    Examples
+    --------
+    >>> r = Ratings.from_array([["YES", "HEDGE"]], categories=["NO", "HEDGE", "YES"])
+    >>> apply_hedge(r, "positive").counts()[0, 0].tolist()    # NO, HEDGE, YES
+    [0, 0, 2]
+    >>> apply_hedge(r, "abstain", keep_category=False).categories
+    ('NO', 'YES')
+    """
+    if hedge not in HEDGE_POLICIES:
+        raise ValueError(f"hedge must be one of {HEDGE_POLICIES}, got {hedge!r}")
+    if "HEDGE" not in ratings.categories or hedge == "category":
+        return ratings
+    target = {"negative": "NO", "positive": "YES", "abstain": None}[hedge]
+    if target is not None and target not in ratings.categories:
+        raise ValueError(f"hedge={hedge!r} needs a {target} category")
+    return ratings.recode({"HEDGE": target}, drop_unused=not keep_category)
+
+
+def decide(counts: np.ndarray, *, ties: TiePolicy = "abstain", seed=None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """The label a vote gives, from category counts ``(..., n_categories)``.
+
+    The category with the most votes wins (with two categories, the majority). When two or
+    more share the top count, ``ties`` decides: no label (``"abstain"``), the lowest-ordered
+    tied category (``"negative"``), the highest (``"positive"``), or a uniform seeded pick
+    among the tied (``"random"``). Vectorized over all leading axes.
+
+    Returns
+    -------
+    label : ndarray of int
+        Winning category index, -1 where nobody voted or a tie was left without a label.
+    tie : ndarray of bool
+        Where the top count was shared.
+
+    Examples
+    --------
+    >>> label, tie = decide(np.array([[2, 1], [1, 1], [0, 0]]))
+    >>> label.tolist(), tie.tolist()
+    ([0, -1, -1], [False, True, False])
+    >>> decide(np.array([[1, 1]]), ties="positive")[0].tolist()
+    [1]
+    """
+    if ties not in TIE_POLICIES:
+        raise ValueError(f"ties must be one of {TIE_POLICIES}, got {ties!r}")
+    counts = np.asarray(counts)
+    top = counts.max(axis=-1, keepdims=True)
+    is_top = (counts == top) & (top > 0)
+    n_top = is_top.sum(axis=-1)
+    tie = n_top > 1
+    label = np.where(n_top == 1, counts.argmax(axis=-1), NO_LABEL)
+    if ties == "negative":
+        pick = is_top.argmax(axis=-1)
+    elif ties == "positive":
+        pick = counts.shape[-1] - 1 - is_top[..., ::-1].argmax(axis=-1)
+    elif ties == "random":
+        draw = np.random.default_rng(seed).random(counts.shape)
+        pick = np.where(is_top, draw, -1.0).argmax(axis=-1)
+    else:
+        pick = NO_LABEL
+    return np.where(tie, pick, label), tie
 
 
 def _rule_of(other_rule) -> OtherRule:
