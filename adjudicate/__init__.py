@@ -6,7 +6,7 @@ The public API, re-exported from the modules that hold each idea; see the README
 from ._errors import InputError
 from .ratings import MISSING, Ratings, as_ratings
 
-__all__ = ["InputError", "MISSING", "Ratings", "as_ratings"]
+__all__ = ["MISSING", "InputError", "Ratings", "as_ratings"]
 
 # --- io, datasets, votes (issue 2) ---
 from . import io
@@ -14,22 +14,50 @@ from .audit import AuditReport, audit
 from .datasets import CITATIONS, Dataset, dataset_path, load_dataset
 from .io import ParseReport, PublishedLabels, read_labels, read_readers, write_labels
 from .reproduce import (
-    GROUND_TRUTH_READERS, compare_four_findings, compare_label_tables, reproduce_all_findings,
+    GROUND_TRUTH_READERS,
+    compare_four_findings,
+    compare_label_tables,
+    reproduce_all_findings,
 )
 from .vote import OtherRule, VoteResult, majority_vote
 
 __all__ += [
-    "io", "AuditReport", "audit", "CITATIONS", "Dataset", "dataset_path", "load_dataset",
-    "ParseReport", "PublishedLabels", "read_labels", "read_readers", "write_labels",
-    "GROUND_TRUTH_READERS", "compare_four_findings", "compare_label_tables",
-    "reproduce_all_findings", "OtherRule", "VoteResult", "majority_vote",
+    "CITATIONS",
+    "GROUND_TRUTH_READERS",
+    "AuditReport",
+    "Dataset",
+    "OtherRule",
+    "ParseReport",
+    "PublishedLabels",
+    "VoteResult",
+    "audit",
+    "compare_four_findings",
+    "compare_label_tables",
+    "dataset_path",
+    "io",
+    "load_dataset",
+    "majority_vote",
+    "read_labels",
+    "read_readers",
+    "reproduce_all_findings",
+    "write_labels",
 ]
 
 # --- agreement (issue 3) ---
 from .agreement import (
-    AgreementResult, UndefinedAgreementWarning, agreement_table, brennan_prediger, cohen_kappa,
-    conger_kappa, fleiss_kappa, gwet_ac1, krippendorff_alpha, light_kappa, pairwise_kappa,
-    percent_agreement, specific_agreement,
+    AgreementResult,
+    UndefinedAgreementWarning,
+    agreement_table,
+    brennan_prediger,
+    cohen_kappa,
+    conger_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    light_kappa,
+    pairwise_kappa,
+    percent_agreement,
+    specific_agreement,
 )
 
 __all__ += [
@@ -40,7 +68,11 @@ __all__ += [
 
 # --- resampling (issue 4) ---
 from .resample import (
-    BootstrapResult, ConfidenceInterval, bootstrap_sums, bootstrap_weights, paired_difference,
+    BootstrapResult,
+    ConfidenceInterval,
+    bootstrap_sums,
+    bootstrap_weights,
+    paired_difference,
 )
 
 __all__ += [
@@ -50,19 +82,43 @@ __all__ += [
 
 # --- accuracy against a reference (issue 4) ---
 from .accuracy import (
-    STATISTICS, UndefinedStatisticWarning, accuracy_statistics, accuracy_table,
-    bootstrap_p_value, confusion_cells, leave_one_out_reference, paired_accuracy_difference,
+    STATISTICS,
+    UndefinedStatisticWarning,
+    accuracy_statistics,
+    accuracy_table,
+    bootstrap_p_value,
+    confusion_cells,
+    leave_one_out_reference,
+    paired_accuracy_difference,
 )
 from .nlp import (
-    NIH_LABELS, NLPComparison, NLPMapping, compare_nlp, format_comparison, load_nlp_mapping,
-    nlp_ratings, parse_finding_labels,
+    NIH_LABELS,
+    NLPComparison,
+    NLPMapping,
+    compare_nlp,
+    format_comparison,
+    load_nlp_mapping,
+    nlp_ratings,
+    parse_finding_labels,
 )
 
 __all__ += [
-    "STATISTICS", "UndefinedStatisticWarning", "accuracy_statistics", "accuracy_table",
-    "bootstrap_p_value", "confusion_cells", "leave_one_out_reference",
-    "paired_accuracy_difference", "NIH_LABELS", "NLPComparison", "NLPMapping", "compare_nlp",
-    "format_comparison", "load_nlp_mapping", "nlp_ratings", "parse_finding_labels",
+    "NIH_LABELS",
+    "STATISTICS",
+    "NLPComparison",
+    "NLPMapping",
+    "UndefinedStatisticWarning",
+    "accuracy_statistics",
+    "accuracy_table",
+    "bootstrap_p_value",
+    "compare_nlp",
+    "confusion_cells",
+    "format_comparison",
+    "leave_one_out_reference",
+    "load_nlp_mapping",
+    "nlp_ratings",
+    "paired_accuracy_difference",
+    "parse_finding_labels",
 ]
 
 __version__ = "0.1.0"

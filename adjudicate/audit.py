@@ -17,7 +17,7 @@ import pandas as pd
 from .io.readers import ratings_from_table
 from .io.schemas import read_table
 
-__all__ = ["audit", "AuditReport"]
+__all__ = ["AuditReport", "audit"]
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,11 @@ import pandas as pd
 
 from ._errors import InputError
 from .accuracy import (
-    CELLS, STATISTICS, UndefinedStatisticWarning, accuracy_table, leave_one_out_reference,
+    CELLS,
+    STATISTICS,
+    UndefinedStatisticWarning,
+    accuracy_table,
+    leave_one_out_reference,
     paired_accuracy_difference,
 )
 from .datasets import Dataset, load_dataset

@@ -161,7 +161,7 @@ class Ratings:
         The sufficient statistic of every rater-exchangeable coefficient (Fleiss, AC1,
         Krippendorff). Missing reads are not counted.
         """
-        u, r, f = self.shape
+        u, _, f = self.shape
         k = self.n_categories
         out = np.zeros((u, f, k), dtype=dtype)
         for c in range(k):  # k is 2 or 3 here: a loop over categories, not units

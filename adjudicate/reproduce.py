@@ -19,8 +19,13 @@ from .io.labels import format_labels
 from .io.schemas import load_schema
 from .vote import OtherRule, majority_vote
 
-__all__ = ["GROUND_TRUTH_READERS", "reproduce_all_findings", "compare_label_tables",
-           "compare_four_findings", "FourFindingsComparison"]
+__all__ = [
+    "GROUND_TRUTH_READERS",
+    "FourFindingsComparison",
+    "compare_four_findings",
+    "compare_label_tables",
+    "reproduce_all_findings",
+]
 
 GROUND_TRUTH_READERS = tuple(
     load_schema("nih_all_findings_readers").documented["ground_truth_readers"])

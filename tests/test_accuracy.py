@@ -18,8 +18,14 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_score
 import adjudicate as adj
 from adjudicate import MISSING, Ratings
 from adjudicate.accuracy import (
-    STATISTICS, UndefinedStatisticWarning, accuracy_statistics, accuracy_table,
-    bootstrap_p_value, confusion_cells, leave_one_out_reference, paired_accuracy_difference,
+    STATISTICS,
+    UndefinedStatisticWarning,
+    accuracy_statistics,
+    accuracy_table,
+    bootstrap_p_value,
+    confusion_cells,
+    leave_one_out_reference,
+    paired_accuracy_difference,
 )
 from adjudicate.resample import bootstrap_weights
 

@@ -15,7 +15,12 @@ import numpy as np
 import pytest
 
 from adjudicate import (
-    agreement_table, brennan_prediger, conger_kappa, fleiss_kappa, gwet_ac1, krippendorff_alpha,
+    agreement_table,
+    brennan_prediger,
+    conger_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
 )
 
 REF = json.loads((Path(__file__).parent / "data" / "irrcac_reference.json").read_text())

@@ -17,7 +17,11 @@ from adjudicate import MISSING
 from adjudicate._errors import InputError
 from adjudicate.datasets import dataset_path
 from adjudicate.nlp import (
-    NIH_LABELS, compare_nlp, format_comparison, load_nlp_mapping, nlp_ratings,
+    NIH_LABELS,
+    compare_nlp,
+    format_comparison,
+    load_nlp_mapping,
+    nlp_ratings,
     parse_finding_labels,
 )
 

@@ -20,7 +20,7 @@ from ..io.labels import PublishedLabels, read_labels
 from ..io.readers import read_readers
 from ..ratings import Ratings
 
-__all__ = ["load_dataset", "dataset_path", "Dataset", "DATASETS", "CITATIONS"]
+__all__ = ["CITATIONS", "DATASETS", "Dataset", "dataset_path", "load_dataset"]
 
 _ROOT = "nih_expert_labels"
 _FILES = {

@@ -9,7 +9,18 @@ from .readers import DUPLICATE_POLICIES, ParseReport, ratings_from_table, read_r
 from .schemas import Schema, Table, detect_schema, load_schema, read_table, schema_names
 
 __all__ = [
-    "PublishedLabels", "format_labels", "read_labels", "write_labels",
-    "DUPLICATE_POLICIES", "ParseReport", "ratings_from_table", "read_readers",
-    "Schema", "Table", "detect_schema", "load_schema", "read_table", "schema_names",
+    "DUPLICATE_POLICIES",
+    "ParseReport",
+    "PublishedLabels",
+    "Schema",
+    "Table",
+    "detect_schema",
+    "format_labels",
+    "load_schema",
+    "ratings_from_table",
+    "read_labels",
+    "read_readers",
+    "read_table",
+    "schema_names",
+    "write_labels",
 ]

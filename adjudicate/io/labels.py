@@ -17,7 +17,7 @@ from .._errors import InputError
 from ..ratings import Ratings
 from .schemas import Schema, load_schema, read_table
 
-__all__ = ["PublishedLabels", "read_labels", "format_labels", "write_labels"]
+__all__ = ["PublishedLabels", "format_labels", "read_labels", "write_labels"]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ reader appears twice for one unit, an explicit policy decides (``duplicates=``) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +19,7 @@ from .._errors import InputError
 from ..ratings import MISSING, Ratings
 from .schemas import Schema, Table, read_table
 
-__all__ = ["ParseReport", "read_readers", "ratings_from_table", "DUPLICATE_POLICIES"]
+__all__ = ["DUPLICATE_POLICIES", "ParseReport", "ratings_from_table", "read_readers"]
 
 DuplicatePolicy = Literal["missing", "first", "last", "error"]
 DUPLICATE_POLICIES = ("missing", "first", "last", "error")

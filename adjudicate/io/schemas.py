@@ -24,7 +24,7 @@ import pandas as pd
 
 from .._errors import InputError
 
-__all__ = ["Schema", "Table", "load_schema", "schema_names", "detect_schema", "read_table"]
+__all__ = ["Schema", "Table", "detect_schema", "load_schema", "read_table", "schema_names"]
 
 _SCHEMA_PACKAGE = "adjudicate.data_schemas"
 
