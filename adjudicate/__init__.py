@@ -8,7 +8,7 @@ from .ratings import MISSING, Ratings, as_ratings
 
 __all__ = ["MISSING", "InputError", "Ratings", "as_ratings"]
 
-# --- io, datasets, votes (issue 2) ---
+# --- parsers, bundled datasets, reference standards by vote ---
 from . import io
 from .audit import AuditReport, audit
 from .datasets import CITATIONS, Dataset, dataset_path, load_dataset
@@ -43,7 +43,7 @@ __all__ += [
     "write_labels",
 ]
 
-# --- agreement (issue 3) ---
+# --- agreement coefficients ---
 from .agreement import (
     AgreementResult,
     UndefinedAgreementWarning,
@@ -66,7 +66,7 @@ __all__ += [
     "light_kappa", "pairwise_kappa", "percent_agreement", "specific_agreement",
 ]
 
-# --- resampling (issue 4) ---
+# --- bootstrap engine ---
 from .resample import (
     BootstrapResult,
     ConfidenceInterval,
@@ -80,7 +80,7 @@ __all__ += [
     "paired_difference",
 ]
 
-# --- accuracy against a reference (issue 4) ---
+# --- raters (readers, NLP labels) against a reference standard ---
 from .accuracy import (
     STATISTICS,
     UndefinedStatisticWarning,
