@@ -73,11 +73,12 @@ from .resample import (
     bootstrap_sums,
     bootstrap_weights,
     paired_difference,
+    stack_statistics,
 )
 
 __all__ += [
     "BootstrapResult", "ConfidenceInterval", "bootstrap_sums", "bootstrap_weights",
-    "paired_difference",
+    "paired_difference", "stack_statistics",
 ]
 
 # --- raters (readers, NLP labels) against a reference standard ---

@@ -46,6 +46,7 @@ __all__ = [
     "bootstrap_sums",
     "bootstrap_weights",
     "paired_difference",
+    "stack_statistics",
 ]
 
 Method = Literal["percentile", "bca"]
@@ -624,6 +625,67 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     )
 
 
+def _split(unit_stats: Sequence) -> tuple[np.ndarray, Callable]:
+    """Flatten several per-unit statistics side by side; a function to cut sums back apart."""
+    arrays = [_as_unit_stats(u, f"unit_stats[{i}]") for i, u in enumerate(unit_stats)]
+    n_units = {a.shape[0] for a in arrays}
+    if len(n_units) != 1:
+        raise ValueError(f"every statistic needs one row per unit of the same units: got "
+                         f"{sorted(n_units)} rows")
+    shapes = [a.shape[1:] for a in arrays]
+    flat = [a.reshape(a.shape[0], -1) for a in arrays]
+    edges = np.cumsum([0] + [f.shape[1] for f in flat])
+
+    def parts(sums):
+        lead = sums.shape[:-1]
+        return [sums[..., lo:hi].reshape(lead + shape)
+                for lo, hi, shape in zip(edges[:-1], edges[1:], shapes)]
+
+    return np.concatenate(flat, axis=1), parts
+
+
+def stack_statistics(*pairs) -> tuple[np.ndarray, Callable]:
+    """Several statistics as one, so a single bootstrap serves them all.
+
+    Parameters
+    ----------
+    *pairs : (unit_stats, finalize)
+        Per-unit statistics (same units, any stat shapes) and their finalize functions, as
+        for :func:`bootstrap_sums`. Their outputs must broadcast to one shape.
+
+    Returns
+    -------
+    unit_stats : ndarray, shape (n_units, total)
+        The per-unit statistics side by side.
+    finalize : callable
+        Maps their sums to the outputs stacked on a new last axis, in the order given.
+
+    Examples
+    --------
+    A proportion and a mean from the same units, on the same replicates:
+
+    >>> x = np.array([1.0, 0, 1, 1, 0, 1])
+    >>> s, fin = stack_statistics((np.c_[x, np.ones(6)], lambda t: t[..., 0] / t[..., 1]),
+    ...                           (np.c_[2 * x, np.ones(6)], lambda t: t[..., 0] / t[..., 1]))
+    >>> fin(s.sum(0)).tolist()
+    [0.6666666666666666, 1.3333333333333333]
+    >>> bootstrap_sums(s, fin, n_resamples=200, seed=0).distribution.shape
+    (200, 2)
+    """
+    if not pairs:
+        raise ValueError("stack_statistics needs at least one (unit_stats, finalize) pair")
+    finalizers = [f for _, f in pairs]
+    if not all(callable(f) for f in finalizers):
+        raise TypeError("every finalize must be callable")
+    stats, parts = _split([u for u, _ in pairs])
+
+    def finalize(sums):
+        outs = [np.asarray(f(part)) for f, part in zip(finalizers, parts(sums))]
+        return np.stack(np.broadcast_arrays(*outs), axis=-1)
+
+    return stats, finalize
+
+
 def paired_difference(unit_stats_a, finalize_a: Callable, unit_stats_b, finalize_b: Callable,
                       *, clusters: Sequence[Hashable] | None = None, n_resamples: int = 9999,
                       seed=None, method: Method = "bca", confidence_level: float = 0.95,
@@ -664,26 +726,19 @@ def paired_difference(unit_stats_a, finalize_a: Callable, unit_stats_b, finalize
     >>> bool((res.distribution >= 0).all())   # A is right wherever B is: never below 0
     True
     """
-    a = _as_unit_stats(unit_stats_a, "unit_stats_a")
-    b = _as_unit_stats(unit_stats_b, "unit_stats_b")
-    if a.shape[0] != b.shape[0]:
-        raise ValueError(f"unit_stats_a and unit_stats_b must have one row per unit of the "
-                         f"same units: got {a.shape[0]} and {b.shape[0]} rows")
     if not (callable(finalize_a) and callable(finalize_b)):
         raise TypeError("finalize_a and finalize_b must be callable")
-    n_units, shape_a, shape_b = a.shape[0], a.shape[1:], b.shape[1:]
-    flat_a, flat_b = a.reshape(n_units, -1), b.reshape(n_units, -1)
-    split = flat_a.shape[1]
+    stats, parts = _split([unit_stats_a, unit_stats_b])
 
     def difference(sums):
         lead = sums.shape[:-1]  # no, or one, leading axis: align the outputs after it
-        out_a = np.asarray(finalize_a(sums[..., :split].reshape(lead + shape_a)))
-        out_b = np.asarray(finalize_b(sums[..., split:].reshape(lead + shape_b)))
+        part_a, part_b = parts(sums)
+        out_a, out_b = np.asarray(finalize_a(part_a)), np.asarray(finalize_b(part_b))
         ndim = max(out_a.ndim, out_b.ndim) - len(lead)
         out_a, out_b = (out.reshape(lead + (1,) * (ndim + len(lead) - out.ndim)
                                     + out.shape[len(lead):]) for out in (out_a, out_b))
         return out_a - out_b
 
-    return bootstrap_sums(np.concatenate([flat_a, flat_b], axis=1), difference,
+    return bootstrap_sums(stats, difference,
                           clusters=clusters, n_resamples=n_resamples, seed=seed, method=method,
                           confidence_level=confidence_level, progress=progress)

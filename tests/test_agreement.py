@@ -783,3 +783,22 @@ def test_dataframe_input_keeps_labels():
         cohen_kappa_score(x[:, 0], x[:, 1]), **APPROX)
     numeric_frame = pd.DataFrame(x, columns=frame.columns)
     assert fleiss_kappa(numeric_frame).statistic == pytest.approx(fleiss_kappa(frame).statistic)
+
+
+def test_table_bootstrap_is_one_resampling_for_all_statistics():
+    """Every statistic of the table sees the same replicates: each row's interval equals the
+    single-coefficient bootstrap with the same seed and patients (computed separately)."""
+    import adjudicate as adj
+
+    r = adj.load_dataset("all_findings").ratings.select(findings=["Effusion", "Hernia"])
+    t = agreement_table(r, statistics=["fleiss_kappa", "gwet_ac1"], ci="bootstrap",
+                        n_resamples=300, seed=11, method="percentile")
+    t = t.set_index(["finding", "statistic"])
+    for finding in ("Effusion", "Hernia"):
+        one = r.select(findings=finding)
+        for fn, name in ((fleiss_kappa, "fleiss_kappa"), (gwet_ac1, "gwet_ac1")):
+            res = fn(one, ci="bootstrap", n_resamples=300, seed=11, method="percentile",
+                     clusters=one.clusters)
+            lo, hi = res.confidence_interval()
+            assert (t.loc[(finding, name), "ci_low"], t.loc[(finding, name), "ci_high"]) == \
+                pytest.approx((lo, hi), rel=1e-12)

@@ -199,41 +199,48 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
     codes = view.codes
     pairable, n_raters = coverage(codes, view.n_categories)
     z = float(ndtri((1 + level) / 2))
-    frames, labels = [], {}
-    for name in statistics:  # a handful of statistics, each over all findings at once
-        stat = _sums.sum_statistic(name, view)
-        labels[name] = stat.label
+    stats = [_sums.sum_statistic(name, view) for name in statistics]
+    labels = {name: stat.label for name, stat in zip(statistics, stats)}
+    estimates, ses, lows, highs, hows = [], [], [], [], []
+    for stat in stats:  # a handful of statistics, each over all findings at once
         total = stat.sums(codes)
         comp = stat.components(total)
         estimate = np.asarray(comp["coefficient"], np.float64)
-        if ci == "bootstrap":
-            from ..resample import bootstrap_sums
-            boot = bootstrap_sums(stat.unit_stats(codes), stat.finalize, clusters=cluster_ids,
-                                  n_resamples=n_resamples, seed=seed, method=method,
-                                  confidence_level=level)
-            low, high = boot.confidence_interval(level)
-            se = np.asarray(boot.standard_error, np.float64)
-            how = f"bootstrap {method}" + (" (patients)" if cluster_ids is not None else "")
-            how = np.full(len(estimate), how, dtype=object)
-        else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                var = stat.variance(codes, total, cluster_ids)
-                se = np.where(np.isfinite(estimate) & (var >= 0), np.sqrt(np.abs(var)), np.nan)
-            low, high = estimate - z * se, np.minimum(estimate + z * se, 1.0)
-            wald = "wald" + (" (cluster-robust)" if cluster_ids is not None else "")
-            how = np.where(np.isfinite(se), wald, "none").astype(object)
+        estimates.append(estimate)
         bad = np.flatnonzero(np.isnan(estimate))
         if len(bad):
             why = "; ".join(f"{view.findings[f]}: {undefined_reason(comp, f, view.categories)}"
                             for f in bad)
             warnings.warn(f"{stat.label} is undefined (NaN) for {len(bad)} finding(s): {why}",
                           UndefinedAgreementWarning, stacklevel=2)
-        frames.append(pd.DataFrame({
-            "finding": view.findings, "statistic": name, "estimate": estimate,
-            "standard_error": se, "ci_low": low, "ci_high": high,
-            "n_units": pairable.astype(np.int64), "n_raters": n_raters.astype(np.int64),
-            "method": how, "hedge": hedge,
-        }))
+        if ci != "bootstrap":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                var = stat.variance(codes, total, cluster_ids)
+                se = np.where(np.isfinite(estimate) & (var >= 0), np.sqrt(np.abs(var)), np.nan)
+            ses.append(se)
+            lows.append(estimate - z * se)
+            highs.append(np.minimum(estimate + z * se, 1.0))
+            wald = "wald" + (" (cluster-robust)" if cluster_ids is not None else "")
+            hows.append(np.where(np.isfinite(se), wald, "none").astype(object))
+    if ci == "bootstrap" and stats:
+        # every statistic on the same replicates: one W @ S for all of them
+        from ..resample import bootstrap_sums, stack_statistics
+        unit_stats, finalize = stack_statistics(*[(st.unit_stats(codes), st.finalize)
+                                                  for st in stats])
+        boot = bootstrap_sums(unit_stats, finalize, clusters=cluster_ids,
+                              n_resamples=n_resamples, seed=seed, method=method,
+                              confidence_level=level)
+        low, high = boot.confidence_interval(level)  # (findings, statistics)
+        se = np.asarray(boot.standard_error, np.float64)
+        how = f"bootstrap {method}" + (" (patients)" if cluster_ids is not None else "")
+        ses, lows, highs = list(se.T), list(np.asarray(low).T), list(np.asarray(high).T)
+        hows = [np.full(view.n_findings, how, dtype=object)] * len(stats)
+    frames = [pd.DataFrame({
+        "finding": view.findings, "statistic": name, "estimate": est,
+        "standard_error": se, "ci_low": lo, "ci_high": hi,
+        "n_units": pairable.astype(np.int64), "n_raters": n_raters.astype(np.int64),
+        "method": how, "hedge": hedge,
+    }) for name, est, se, lo, hi, how in zip(statistics, estimates, ses, lows, highs, hows)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["finding", "statistic", "estimate", "standard_error", "ci_low", "ci_high",
                  "n_units", "n_raters", "method", "hedge"])
