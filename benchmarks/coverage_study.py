@@ -115,6 +115,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 import adjudicate
 from adjudicate import Ratings, agreement_table
@@ -126,8 +127,9 @@ ROOT = Path(__file__).resolve().parents[1]
 STATISTICS = ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1")
 STATISTIC_LABELS = {"fleiss_kappa": "Fleiss' kappa", "krippendorff_alpha": "Krippendorff's alpha",
                     "gwet_ac1": "Gwet's AC1"}
-METHODS = ("wald_unit", "wald_patient", "percentile_unit", "bca_unit", "percentile_patient",
+METHODS = ("wald_unit", "percentile_unit", "bca_unit", "wald_patient", "percentile_patient",
            "bca_patient")
+"""Images treated as independent first, then patients as clusters."""
 METHOD_LABELS = {
     "wald_unit": "Wald (textbook)", "wald_patient": "Wald (cluster-robust)",
     "percentile_unit": "percentile (images)", "bca_unit": "BCa (images)",
@@ -366,6 +368,7 @@ def run_scenario(scenario: Scenario, patient_of: np.ndarray, n_datasets: int, n_
 def summarize(long: pd.DataFrame, n_resamples: int, seed) -> pd.DataFrame:
     """Coverage table: one row per scenario, statistic and method."""
     by_name = {s.name: s for s in SCENARIOS}
+    z = float(ndtri(0.5 + LEVEL / 2))
     rows = []
     for (scen, name, method), part in long.groupby(["scenario", "statistic", "method"],
                                                    sort=False):
@@ -377,6 +380,7 @@ def summarize(long: pd.DataFrame, n_resamples: int, seed) -> pd.DataFrame:
         covered = (ok.low <= truth) & (truth <= ok.high)
         p = covered.mean() if n else math.nan
         width = ok.high - ok.low
+        sd = part.estimate.std(ddof=1)
         rows.append({
             "scenario": scen, "scenario_label": scenario.label, "prevalence": scenario.prevalence,
             "icc": scenario.icc, "hard_share": scenario.hard_share, "statistic": name,
@@ -386,7 +390,9 @@ def summarize(long: pd.DataFrame, n_resamples: int, seed) -> pd.DataFrame:
             "below_truth": (ok.high < truth).mean() if n else math.nan,
             "above_truth": (ok.low > truth).mean() if n else math.nan,
             "mean_width": width.mean(), "width_mc_se": width.std(ddof=1) / math.sqrt(n),
-            "mean_se": ok.se.mean(), "empirical_sd": part.estimate.std(ddof=1),
+            "relative_width": width.mean() / (2 * z * sd),
+            "relative_width_mc_se": width.std(ddof=1) / math.sqrt(n) / (2 * z * sd),
+            "mean_se": ok.se.mean(), "empirical_sd": sd,
             "mean_estimate": part.estimate.mean(), "n_datasets": len(part),
             "n_undefined": int((~defined).sum()), "bca_fallbacks": int(part.bca_fallbacks.sum()),
             "n_resamples": n_resamples if not method.startswith("wald") else 0, "seed": seed,
@@ -399,18 +405,31 @@ _COLORS = {"fleiss_kappa": "#1b6ca8", "krippendorff_alpha": "#e08214", "gwet_ac1
 _MARKERS = {"fleiss_kappa": "o", "krippendorff_alpha": "s", "gwet_ac1": "^"}
 
 
-def _panels(table: pd.DataFrame, value: str, error, ylabel: str, title: str, path: Path,
+def _panel_title(scenario: Scenario) -> str:
+    truth = population_values(scenario)
+    return (f"{scenario.label}\ntrue kappa = alpha = {truth['fleiss_kappa']:.3f}, "
+            f"AC1 = {truth['gwet_ac1']:.3f}")
+
+
+def _panels(table: pd.DataFrame, value: str, error, ylabel: str, title: str, path: Path, *,
             nominal: float | None = None, n_datasets: int | None = None, ylim=None):
+    """One panel per scenario (rows: patient effects, columns: prevalence), methods on x.
+
+    ``value`` +- 2 ``error(rows)`` per statistic; optionally a reference line at ``nominal``
+    (with its +-2 MC-SE band for a coverage of ``n_datasets`` data sets).
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     scenarios = [s for s in SCENARIOS if s.name in set(table.scenario)]
     n_rows = math.ceil(len(scenarios) / 2)
-    fig, axes = plt.subplots(n_rows, 2, figsize=(12, 3.6 * n_rows + 0.8), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(n_rows, 2, figsize=(12, 3.7 * n_rows + 1.1),
+                             sharey=ylim is not None, squeeze=False)
     x = np.arange(len(METHODS))
     offsets = dict(zip(STATISTICS, (-0.22, 0.0, 0.22)))
+    split = sum(m.endswith("_unit") for m in METHODS) - 0.5
     for ax, scenario in zip(axes.flat, scenarios):
         part = table[table.scenario == scenario.name]
         if nominal is not None:
@@ -418,27 +437,37 @@ def _panels(table: pd.DataFrame, value: str, error, ylabel: str, title: str, pat
             if n_datasets:
                 band = 2 * math.sqrt(nominal * (1 - nominal) / n_datasets)
                 ax.axhspan(nominal - band, nominal + band, color="0.88", zorder=0)
+        top = 0.0
         for name in STATISTICS:
             rows = part[part.statistic == name].set_index("method").reindex(list(METHODS))
-            truth = rows.true_value.iloc[0]
             ax.errorbar(x + offsets[name], rows[value], yerr=2 * error(rows), fmt=_MARKERS[name],
-                        color=_COLORS[name], ms=6, capsize=3, lw=1.2, zorder=3,
-                        label=f"{STATISTIC_LABELS[name]} (true {truth:.3f})")
-        ax.set_title(scenario.label, fontsize=11)
+                        color=_COLORS[name], ms=6, capsize=3, lw=1.2, zorder=3)
+            top = max(top, float((rows[value] + 2 * error(rows)).max()))
+        ax.set_title(_panel_title(scenario), fontsize=10.5)
         ax.set_xticks(x)
         ax.set_xticklabels([METHOD_LABELS[m].replace(" (", "\n(") for m in METHODS], fontsize=9)
-        for sep in (1.5, 3.5):
-            ax.axvline(sep, color="0.75", lw=0.8, ls=":")
+        ax.axvline(split, color="0.5", lw=0.8, ls=":")
+        for where, text in (((split - 0.5) / 2, "images as independent"),
+                            ((split + len(METHODS) - 0.5) / 2, "patients as clusters")):
+            ax.text(where, 0.975, text, transform=ax.get_xaxis_transform(), ha="center",
+                    va="top", fontsize=8.5, color="0.3", zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+        ax.set_xlim(-0.5, len(METHODS) - 0.5)
         ax.grid(axis="y", color="0.9", lw=0.6)
-        ax.legend(fontsize=8.5, loc="lower left", framealpha=0.9)
+        if ylim is None:
+            ax.set_ylim(0, top * 1.12)
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel)
     if ylim is not None:
         axes[0, 0].set_ylim(*ylim)
     for ax in axes.flat[len(scenarios):]:
         ax.set_visible(False)
+    handles = [Line2D([], [], color=_COLORS[n], marker=_MARKERS[n], ls="", ms=7,
+                      label=STATISTIC_LABELS[n]) for n in STATISTICS]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=9.5,
+               frameon=False)
     fig.suptitle(title, fontsize=12)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -448,17 +477,28 @@ def plot_coverage(table: pd.DataFrame, path: Path) -> None:
     n = int(table.n_datasets.max())
     low = min(0.85, float((table.coverage - 2 * table.mc_se).min()) - 0.01)
     _panels(table, "coverage", lambda r: r.mc_se, "coverage of the population value",
-            f"Coverage of nominal 95% intervals ({n:,} simulated data sets per scenario; "
-            f"bars: +-2 Monte Carlo SE; grey band: 0.95 +-2 MC SE)", path, nominal=LEVEL,
-            n_datasets=n, ylim=(low, 1.0))
+            f"Coverage of nominal 95% intervals, {n:,} simulated data sets per scenario\n"
+            f"(bars: \u00b12 Monte Carlo SE; grey band: 0.95 \u00b12 MC SE)", path,
+            nominal=LEVEL, n_datasets=n, ylim=(low, 1.0))
 
 
 def plot_width(table: pd.DataFrame, path: Path) -> None:
-    """Mean interval width by method, one panel per scenario, +-2 MC-SE bars."""
+    """Mean interval width relative to a correct one, one panel per scenario.
+
+    The reference is ``2 * 1.96 * SD`` of the estimates over the simulated data sets (what a
+    normal interval with the true standard error would span); 1 is right, below 1 too narrow.
+    Bars: +-2 MC-SE of the mean width (the reference's own MC error, common to all methods
+    of a statistic, is left out).
+    """
     n = int(table.n_datasets.max())
-    _panels(table, "mean_width", lambda r: r.width_mc_se, "mean width of the 95% interval",
-            f"Mean width of nominal 95% intervals ({n:,} simulated data sets per scenario)",
-            path)
+    low = min(0.7, float((table.relative_width - 2 * table.relative_width_mc_se).min()) - 0.03)
+    high = max(1.15, float((table.relative_width + 2 * table.relative_width_mc_se).max()) + 0.05)
+    _panels(table, "relative_width", lambda r: r.relative_width_mc_se,
+            "mean width / (3.92 \u00d7 SD of estimates)",
+            f"Mean width of nominal 95% intervals relative to a correct interval's width "
+            f"(3.92 \u00d7 the SD of the estimates\nover {n:,} simulated data sets per scenario; "
+            f"1 = right width, below 1 = too narrow; bars: \u00b12 MC SE)", path,
+            nominal=1.0, ylim=(low, high))
 
 
 # ============================================================================ report
