@@ -98,7 +98,8 @@ Run::
     python benchmarks/coverage_study.py --quick         # smoke run: 20 data sets
 
 Outputs: ``benchmarks/results/coverage_study.csv`` (tidy: one row per scenario, statistic
-and method) and ``docs/figures/coverage_*.png``; a ``--quick`` run adds ``_quick`` to the
+and method), ``benchmarks/results/coverage_population_check.csv`` (the check of the
+population values and each coefficient's design effect) and ``docs/figures/coverage_*.png``; a ``--quick`` run adds ``_quick`` to the
 names so it never overwrites the full study's files.
 """
 
@@ -115,7 +116,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 import adjudicate
 from adjudicate import Ratings, agreement_table
@@ -258,11 +259,17 @@ def check_population_values(patient_of: np.ndarray, scenarios=SCENARIOS, *, copi
     The sample is ``copies`` copies of the patient structure (``copies * 810`` images, e.g.
     972,000) simulated from the scenario. Asserts ``|estimate - value| < 5 SE`` with SE the
     package's cluster-robust standard error of that sample, and that SE is below ``max_se``
-    (so the check is sharp: with the default 1200 copies the SEs are about 0.001-0.002, and an
-    error of 0.01 in the derivation could not pass).
+    (so the check is sharp: with the default 1200 copies the SEs are about 0.0003-0.0015, and
+    an error of 0.01 in the derivation could not pass).
+
+    The same sample gives each coefficient's design effect on the 810-image design,
+    ``DE = (cluster-robust SE / textbook SE)^2``: how much the within-patient dependence
+    inflates the variance over what independent images would give. A method that treats the
+    images as independent is then expected to cover about ``2 Phi(1.96 / sqrt(DE)) - 1``.
     """
     n_patients = int(patient_of.max()) + 1
     big = (patient_of[None, :] + n_patients * np.arange(copies)[:, None]).ravel()
+    z_level = float(ndtri(0.5 + LEVEL / 2))
     rows = []
     for scenario, child in zip(scenarios, _seed_sequence(seed).spawn(len(scenarios))):
         codes = simulate_codes(np.random.default_rng(child), big, 1, scenario)
@@ -270,17 +277,24 @@ def check_population_values(patient_of: np.ndarray, scenarios=SCENARIOS, *, copi
         truth = population_values(scenario)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            table = agreement_table(ratings, statistics=STATISTICS, clusters="patient")
-        for row in table.itertuples():
-            diff = row.estimate - truth[row.statistic]
-            rows.append({"scenario": scenario.name, "statistic": row.statistic,
-                         "population_value": truth[row.statistic], "estimate": row.estimate,
-                         "standard_error": row.standard_error, "n_images": len(big),
-                         "z": diff / row.standard_error})
-            assert row.standard_error < max_se, (scenario.name, row.statistic, row.standard_error)
-            assert abs(diff) < 5 * row.standard_error, (
-                f"{scenario.name} {row.statistic}: analytic {truth[row.statistic]:.5f}, "
-                f"simulated {row.estimate:.5f} (SE {row.standard_error:.5f})")
+            tables = {clusters: agreement_table(ratings, statistics=STATISTICS,
+                                                clusters=clusters).set_index("statistic")
+                      for clusters in ("patient", "unit")}
+        for name in STATISTICS:
+            estimate = float(tables["patient"].estimate[name])
+            se = float(tables["patient"].standard_error[name])
+            design_effect = (se / float(tables["unit"].standard_error[name])) ** 2
+            diff = estimate - truth[name]
+            rows.append({"scenario": scenario.name, "statistic": name,
+                         "population_value": truth[name], "estimate": estimate,
+                         "standard_error": se, "z": diff / se,
+                         "design_effect": design_effect,
+                         "predicted_unit_coverage": 2 * float(ndtr(
+                             z_level / math.sqrt(design_effect))) - 1,
+                         "n_images": len(big)})
+            assert se < max_se, (scenario.name, name, se)
+            assert abs(diff) < 5 * se, (f"{scenario.name} {name}: analytic {truth[name]:.5f}, "
+                                        f"simulated {estimate:.5f} (SE {se:.5f})")
     out = pd.DataFrame(rows)
     if verbose:
         print(f"population values checked on {len(big):,} simulated images per scenario "
@@ -549,7 +563,7 @@ def main(argv=None) -> pd.DataFrame:
           f"{N_READERS} readers; {n_datasets} data sets x {len(SCENARIOS)} scenarios, "
           f"B = {n_resamples}, seed {args.seed}")
     check_seed, *scenario_seeds = np.random.SeedSequence(args.seed).spawn(1 + len(SCENARIOS))
-    check_population_values(patient_of, copies=copies, seed=check_seed)
+    check = check_population_values(patient_of, copies=copies, seed=check_seed)
     print(f"  ({time.perf_counter() - start:.1f} s)")
 
     frames = []
@@ -563,12 +577,15 @@ def main(argv=None) -> pd.DataFrame:
     args.out.mkdir(parents=True, exist_ok=True)
     csv = args.results / f"coverage_study{suffix}.csv"
     table.to_csv(csv, index=False, float_format="%.6g")
+    check.to_csv(args.results / f"coverage_population_check{suffix}.csv", index=False,
+                 float_format="%.6g")
     plot_coverage(table, args.out / f"coverage_by_method{suffix}.png")
     plot_width(table, args.out / f"coverage_width{suffix}.png")
     elapsed = time.perf_counter() - start
     print()
     print(coverage_markdown(table))
-    print(f"\nwrote {csv} and figures in {args.out}; total {elapsed:.1f} s")
+    print(f"\nwrote {csv} (and the population check beside it) and figures in {args.out}; "
+          f"total {elapsed:.1f} s")
     table.attrs["elapsed_seconds"] = elapsed
     return table
 

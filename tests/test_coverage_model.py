@@ -119,6 +119,9 @@ def test_quick_run_end_to_end(study, tmp_path):
     table = study.main(["--quick", "--out", str(tmp_path), "--results", str(tmp_path)])
     csv = tmp_path / "coverage_study_quick.csv"
     assert csv.exists()
+    check = pd.read_csv(tmp_path / "coverage_population_check_quick.csv")
+    assert len(check) == len(study.SCENARIOS) * len(study.STATISTICS)
+    assert (check.z.abs() < 5).all() and (check.design_effect > 0.9).all()
     for figure in ("coverage_by_method_quick.png", "coverage_width_quick.png"):
         assert (tmp_path / figure).stat().st_size > 10_000
     saved = pd.read_csv(csv)
