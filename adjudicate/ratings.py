@@ -87,7 +87,8 @@ class Ratings:
         codes = codes.astype(_CODE_DTYPE, copy=False)
         if codes.size and (codes.min() < MISSING or codes.max() >= k):
             raise ValueError(f"codes must lie in [-1, {k - 1}]")
-        units, readers, findings = (pd.Index(x) for x in (self.units, self.readers, self.findings))
+        units, readers, findings = (x if isinstance(x, pd.Index) else pd.Index(x)
+                                    for x in (self.units, self.readers, self.findings))
         for name, idx, n in (("units", units, codes.shape[0]), ("readers", readers, codes.shape[1]),
                              ("findings", findings, codes.shape[2])):
             if len(idx) != n:
