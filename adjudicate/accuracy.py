@@ -233,9 +233,7 @@ def _as_reference(reference, rater: Ratings) -> Ratings:
     if isinstance(reference, VoteResult):
         reference = reference.to_ratings()
     elif isinstance(reference, pd.DataFrame):
-        lab = reference.astype(object).where(reference.notna(), None).to_numpy()
-        reference = Ratings.from_array(lab[:, None, :], units=reference.index,
-                                       findings=reference.columns, readers=["reference"])
+        reference = Ratings.from_labels(reference, reader="reference")
     elif isinstance(reference, pd.Series):
         return _as_reference(reference.to_frame(), rater)
     elif not isinstance(reference, Ratings):

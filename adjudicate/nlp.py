@@ -471,10 +471,7 @@ class NLPComparison:
 def _reference_standard(ds: Dataset, reference: str, hedge: str, ties: str):
     """(Ratings, note) of the reference standard."""
     if reference == "published":
-        lab = ds.labels.astype(object).where(ds.labels.notna(), None).to_numpy()
-        ref = Ratings.from_array(lab[:, None, :], units=ds.labels.index,
-                                 readers=pd.Index(["published"]), findings=ds.labels.columns,
-                                 clusters=ds.ratings.clusters)
+        ref = Ratings.from_labels(ds.labels, reader="published", clusters=ds.ratings.clusters)
         note = ("reference 'published': the released labels"
                 + (" (majority of the ground-truth readers + the Other rule)"
                    if ds.name == "all_findings" else " (iterative adjudication of 3 reads)"))

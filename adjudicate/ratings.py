@@ -318,6 +318,28 @@ class Ratings:
             positive=positive,
         )
 
+    @classmethod
+    def from_labels(cls, table: pd.DataFrame, *, reader: str = "reference",
+                    categories: Sequence | None = None, clusters=None,
+                    positive=None) -> Ratings:
+        """A units x findings table of labels as a one-reader :class:`Ratings`.
+
+        The shape of a reference standard (published labels, a vote): one label per unit
+        and finding, NaN/None where there is none (missing, never a category).
+
+        Examples
+        --------
+        >>> t = pd.DataFrame({"Mass": ["YES", None], "Nodule": ["NO", "NO"]}, index=["a", "b"])
+        >>> r = Ratings.from_labels(t, reader="published")
+        >>> r.shape, list(r.readers), r.codes[:, 0, 0].tolist()
+        ((2, 1, 2), ['published'], [1, -1])
+        """
+        lab = table.astype(object).where(table.notna(), None).to_numpy()
+        return cls.from_array(lab[:, None, :], categories=categories, units=table.index,
+                              readers=pd.Index([reader]), findings=table.columns,
+                              clusters=None if clusters is None else np.asarray(clusters),
+                              positive=positive)
+
 
 def as_ratings(data, *, categories: Sequence | None = None) -> Ratings:
     """Return ``data`` if it is a :class:`Ratings`, else wrap an array-like with ``from_array``.

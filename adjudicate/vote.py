@@ -207,7 +207,8 @@ def apply_hedge(ratings: Ratings, hedge: HedgePolicy, *, keep_category: bool = T
         return ratings
     target = {"negative": "NO", "positive": "YES", "abstain": None}[hedge]
     if target is not None and target not in ratings.categories:
-        raise ValueError(f"hedge={hedge!r} needs a {target} category")
+        raise ValueError(f"hedge={hedge!r} needs a {target!r} category; categories are "
+                         f"{ratings.categories}")
     return ratings.recode({"HEDGE": target}, drop_unused=not keep_category)
 
 

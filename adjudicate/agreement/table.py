@@ -12,6 +12,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ..ratings import MISSING, Ratings, as_ratings
+from ..vote import apply_hedge
 from . import sums as _sums
 from .coefficients import coverage, undefined_reason
 from .results import UndefinedAgreementWarning
@@ -73,12 +74,11 @@ def hedge_view(ratings: Ratings, hedge: HedgeView = "category") -> tuple[Ratings
         return ratings, f"hedge={hedge!r} ignored: HEDGE is not a category"
     if hedge == "category":
         return _hedge_in_middle(ratings), "HEDGE kept as a category between NO and YES"
-    if hedge == "missing":
-        return ratings.recode({_HEDGE: None}), "HEDGE read as missing (not read)"
-    target = "NO" if hedge == "negative" else "YES"
-    if target not in cats:
-        raise ValueError(f"hedge={hedge!r} needs a {target!r} category; categories are {cats}")
-    return ratings.recode({_HEDGE: target}), f"HEDGE read as {target}"
+    # the same recoding a vote applies (vote.apply_hedge); "missing" is the vote's "abstain"
+    policy = "abstain" if hedge == "missing" else hedge
+    note = {"missing": "HEDGE read as missing (not read)", "negative": "HEDGE read as NO",
+            "positive": "HEDGE read as YES"}[hedge]
+    return apply_hedge(ratings, policy, keep_category=False), note
 
 
 def _hedge_in_middle(ratings: Ratings) -> Ratings:

@@ -61,12 +61,8 @@ class PublishedLabels:
         >>> read_labels(dataset_path("all_findings", "labels")).to_ratings().shape
         (810, 1, 16)
         """
-        lab = self.labels.astype(object).where(self.labels.notna(), None).to_numpy()
-        return Ratings.from_array(
-            lab[:, None, :], categories=self.categories, units=self.labels.index,
-            readers=pd.Index([reader], name="reader"), findings=self.labels.columns,
-            clusters=self.clusters.to_numpy(), positive=self.positive,
-        )
+        return Ratings.from_labels(self.labels, reader=reader, categories=self.categories,
+                                   clusters=self.clusters, positive=self.positive)
 
 
 def read_labels(path, *, format: str | None = None) -> PublishedLabels:
