@@ -130,14 +130,6 @@ def _emit(text: str, out: str | None = None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _table(df: pd.DataFrame, fmt: str, floatfmt: str = "{:.4f}") -> str:
-    if fmt == "csv":
-        return df.to_csv(index=False)
-    if fmt == "json":
-        return df.to_json(orient="records", indent=2, double_precision=15)
-    return df.to_string(index=False, float_format=floatfmt.format)
-
-
 # ------------------------------------------------------------------ commands
 def _cmd_audit(args) -> int:
     from .audit import audit
