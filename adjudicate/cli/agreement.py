@@ -1,0 +1,121 @@
+"""``adjudicate agreement``: agreement statistics for every finding."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from ._common import bootstrap_options, cell, emit, load_ratings, split_ids
+
+
+def register(sub) -> None:
+    g = sub.add_parser("agreement", help="agreement statistics for every finding")
+    g.add_argument("source", nargs="?", default="all-findings", metavar="DATASET|FILE",
+                   help="all-findings (default), four-findings, or an individual-readers CSV")
+    g.add_argument("--readers", metavar="IDS",
+                   help="comma-separated reader ids (default: all readers)")
+    g.add_argument("--findings", metavar="NAMES", help="comma-separated findings (default: all)")
+    g.add_argument("--statistics", nargs="+", metavar="NAME",
+                   help="statistics to report (names as in the output; default: the standard set)")
+    g.add_argument("--hedge", choices=("category", "negative", "positive", "missing"),
+                   default="category",
+                   help="HEDGE as the middle category NO < HEDGE < YES (default), recoded to "
+                        "NO or YES, or treated as missing")
+    g.add_argument("--pairwise", action="store_true",
+                   help="add the reader x reader Cohen's kappa matrix of every finding")
+    bootstrap_options(g, default_b=None)
+    g.add_argument("--cluster", choices=("patient", "unit"), default="patient",
+                   help="resample (and compute standard errors over) patients (default) or "
+                        "images")
+    g.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    g.set_defaults(run=run)
+
+
+def run(args) -> int:
+    import warnings
+
+    from ..agreement import agreement_table, pairwise_kappa
+
+    ratings = load_ratings(args.source)
+    readers, findings = split_ids(args.readers), split_ids(args.findings)
+    if args.statistics:
+        stats = [s for item in args.statistics for s in item.split(",") if s]
+    else:
+        stats = None
+    boot = args.bootstrap is not None
+    if boot and args.bootstrap < 1:
+        raise ValueError("--bootstrap must be a positive number of replicates")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = agreement_table(
+            ratings, statistics=stats, hedge=args.hedge, readers=readers, findings=findings,
+            level=args.level, ci="bootstrap" if boot else None,
+            n_resamples=args.bootstrap or 9999, seed=args.seed, method=args.method,
+            clusters=args.cluster)
+        pairs = None
+        if args.pairwise:
+            view = ratings.select(readers=readers, findings=findings)
+            from ..agreement import hedge_view
+            view, _ = hedge_view(view, args.hedge)
+            pairs = pairwise_kappa(view)
+            if "finding" not in pairs.columns:  # one finding: the reader x reader matrix
+                i, j = np.triu_indices(len(pairs), k=1)
+                pairs = pd.DataFrame({"finding": view.findings[0], "rater_1": pairs.index[i],
+                                      "rater_2": pairs.columns[j],
+                                      "kappa": pairs.to_numpy()[i, j]}).dropna(subset="kappa")
+    warned = sorted({str(w.message) for w in caught})
+    attrs = table.attrs
+    if args.format in ("csv", "json"):
+        out = table.copy()
+        if pairs is not None:
+            p = pairs.rename(columns={"kappa": "estimate"}).assign(statistic="cohen_kappa")
+            out = pd.concat([out, p], ignore_index=True)
+        if args.format == "csv":
+            emit(out.to_csv(index=False))
+        else:
+            emit(json.dumps({"hedge": attrs.get("hedge_note"), "level": attrs.get("level"),
+                              "clusters": attrs.get("clusters"), "seed": args.seed,
+                              "notes": list(attrs.get("notes", [])) + warned,
+                              "rows": json.loads(out.to_json(orient="records", double_precision=15))}, indent=2))
+        return 0
+    n_units = ratings.n_units
+    src = ratings.source or args.source
+    how = (f"{args.method} bootstrap, {args.bootstrap} resamples of "
+           f"{'patients' if args.cluster == 'patient' else 'images'}"
+           + (f", seed {args.seed}" if args.seed is not None else "")) if boot else \
+        ("Wald intervals from analytic standard errors"
+         + (" (cluster-robust over patients)" if args.cluster == "patient" else ""))
+    lines = [(f"Agreement: {src} ({n_units} units, "
+              f"{len(readers) if readers else ratings.n_readers} readers)"),
+             f"HEDGE: {attrs.get('hedge_note', args.hedge)}",
+             f"cells: estimate [{args.level:.0%} CI]; {how}; NaN = undefined", ""]
+    wide = (table.assign(cell=[cell(e, lo, hi) for e, lo, hi in
+                                zip(table["estimate"], table["ci_low"], table["ci_high"])])
+            .pivot(index="finding", columns="statistic", values="cell"))
+    wide = wide.reindex(index=table["finding"].unique(), columns=table["statistic"].unique())
+    wide.columns.name = None
+    labels = attrs.get("labels", {})
+    if wide.shape[0] > wide.shape[1]:  # many findings: one row each, statistics as columns
+        lines.append(wide.to_string())
+        lines += ["", "statistics: " + "; ".join(f"{s} = {labels.get(s, s)}"
+                                               for s in wide.columns)]
+    else:
+        lines.append(wide.T.rename(index=lambda s: labels.get(s, s)).to_string())
+    units = table.groupby("finding", sort=False)["n_units"].max()
+    lines += ["", "units read at least twice: "
+              + ", ".join(f"{f} {n}" for f, n in units.items())]
+    for note in list(attrs.get("notes", [])) + warned:
+        if note != attrs.get("hedge_note"):
+            lines.append(f"note: {note}")
+    if pairs is not None:
+        lines += ["", "Pairwise Cohen's kappa (reader x reader)"]
+        for f, block in pairs.groupby("finding", sort=False):
+            ids = pd.unique(pd.concat([block["rater_1"], block["rater_2"]]))
+            m = pd.DataFrame(index=ids, columns=ids, dtype=float)
+            for r1, r2, k in zip(block["rater_1"], block["rater_2"], block["kappa"]):
+                m.loc[r1, r2] = m.loc[r2, r1] = k
+            lines += ["", f"{f}:", m.to_string(float_format="{:.3f}".format, na_rep="")]
+    emit("\n".join(lines))
+    return 0
