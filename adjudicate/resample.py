@@ -42,10 +42,13 @@ from scipy.special import ndtr, ndtri
 
 __all__ = [
     "BootstrapResult",
+    "ClusterDesign",
+    "IndependentUnitsWarning",
     "ConfidenceInterval",
     "bootstrap_sums",
     "bootstrap_weights",
     "paired_difference",
+    "resolve_clusters",
     "stack_statistics",
 ]
 
@@ -110,6 +113,128 @@ def _cluster_index(n_units: int, clusters) -> tuple[np.ndarray, int]:
         i = int(np.flatnonzero(codes < 0)[0])
         raise ValueError(f"clusters must not be missing (unit {i} has no cluster id)")
     return codes.astype(np.intp, copy=False), len(uniques)
+
+
+class IndependentUnitsWarning(UserWarning):
+    """No clusters are known, so units (images) are resampled as if independent."""
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterDesign:
+    """Which units belong together when resampling: the one home of cluster numbering.
+
+    Attributes
+    ----------
+    codes : ndarray of intp, shape (n_units,)
+        Cluster index of each unit, ``0 .. n_clusters - 1``, numbered in the sorted order of
+        the cluster ids (of the unit ids when units are independent), so that resampling
+        never depends on the order of rows in an input file.
+    n_clusters : int
+        Number of clusters (units, when independent).
+    label : str
+        What is resampled, for method columns and reports: ``"patients"``, ``"units"``, or
+        the name of the metadata column the clusters came from.
+    clustered : bool
+        Whether units are grouped (False: every unit is its own cluster).
+    """
+
+    codes: np.ndarray
+    n_clusters: int
+    label: str
+    clustered: bool
+
+
+def _sorted_codes(ids) -> tuple[np.ndarray, int]:
+    try:
+        codes, uniques = pd.factorize(ids, sort=True)
+    except TypeError:  # ids of mixed types: order them by their text
+        codes, uniques = pd.factorize(pd.Index(ids).astype(str), sort=True)
+    return codes.astype(np.intp, copy=False), len(uniques)
+
+
+def resolve_clusters(clusters=None, ratings=None, *, n_units: int | None = None,
+                     warn: bool = True, stacklevel: int = 2) -> ClusterDesign:
+    """What a statistic resamples: the one meaning of ``clusters`` in every function.
+
+    Parameters
+    ----------
+    clusters : None, "unit", str, or sequence of hashable
+        ``None`` (every function's default): the clusters the ratings carry
+        (``ratings.clusters``, the patients of the NIH data); when they carry none, units are
+        independent and an :class:`IndependentUnitsWarning` says so. ``"unit"``: units are
+        independent on purpose (no warning). Another string: a column of ``ratings.meta``
+        (per-unit metadata); ``"patient"`` also names the ratings' own clusters. A sequence:
+        one cluster id per unit.
+    ratings : Ratings, optional
+        The data whose units are resampled; its unit ids order independent units.
+    n_units : int, optional
+        Number of units when no ``ratings`` are given.
+    warn : bool, default True
+        Warn when units are resampled as independent because no clusters are known.
+
+    Returns
+    -------
+    ClusterDesign
+
+    Examples
+    --------
+    >>> d = resolve_clusters(["p2", "p1", "p2"], n_units=3)
+    >>> d.codes.tolist(), d.n_clusters, d.label
+    ([1, 0, 1], 2, 'clusters')
+    >>> resolve_clusters("unit", n_units=3).label
+    'units'
+    """
+    if ratings is not None:
+        n_units = ratings.n_units
+    if n_units is None:
+        raise ValueError("resolve_clusters needs ratings or n_units")
+    unit_ids = ratings.units if ratings is not None else None
+
+    def independent() -> ClusterDesign:
+        if unit_ids is None:
+            return ClusterDesign(np.arange(n_units), n_units, "units", False)
+        codes, n = _sorted_codes(unit_ids)
+        return ClusterDesign(codes, n, "units", False)
+
+    if isinstance(clusters, str):
+        if clusters == "unit":
+            return independent()
+        meta = getattr(ratings, "meta", None)
+        if meta is not None and clusters in meta.columns:
+            ids, label = meta[clusters].to_numpy(), clusters
+        elif clusters == "patient" and ratings is not None and ratings.clusters is not None:
+            ids, label = ratings.clusters, "patients"
+        else:
+            known = [] if meta is None else list(meta.columns)
+            raise ValueError(f"clusters={clusters!r} is neither 'unit' nor a per-unit column "
+                             f"of the ratings (known: {known or 'none'})")
+    elif clusters is None:
+        if ratings is None or ratings.clusters is None:
+            if warn:
+                warnings.warn("no clusters are known: units are resampled as independent "
+                              "(pass clusters='unit' to say so, or cluster ids)",
+                              IndependentUnitsWarning, stacklevel=stacklevel + 1)
+            return independent()
+        ids, label = ratings.clusters, "patients"
+    else:
+        ids, label = clusters, "clusters"
+    if isinstance(ids, (pd.Index, pd.Series, np.ndarray)):
+        if np.ndim(ids) != 1:
+            raise ValueError(f"clusters must be 1-D (one id per unit), got shape "
+                             f"{np.shape(ids)}")
+    else:
+        items = list(ids)
+        ids = np.fromiter(items, dtype=object, count=len(items))
+    if len(ids) != n_units:
+        raise ValueError(f"clusters must hold one id per unit: got {len(ids)} ids for "
+                         f"{n_units} units")
+    missing = pd.isna(pd.Series(ids, dtype=object)).to_numpy()
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        where = f"unit {unit_ids[i]!r}" if unit_ids is not None else f"unit {i}"
+        raise ValueError(f"clusters must not be missing ({where} has no cluster id)")
+    codes, n = _sorted_codes(ids)
+    return ClusterDesign(codes, n, label, True)
 
 
 def _check_clusters(n_clusters: int, clustered: bool) -> None:
