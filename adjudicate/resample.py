@@ -43,8 +43,8 @@ from scipy.special import ndtr, ndtri
 __all__ = [
     "BootstrapResult",
     "ClusterDesign",
-    "IndependentUnitsWarning",
     "ConfidenceInterval",
+    "IndependentUnitsWarning",
     "bootstrap_sums",
     "bootstrap_weights",
     "paired_difference",
