@@ -42,15 +42,15 @@ from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
 import adjudicate
 from adjudicate import Ratings, agreement_table, fleiss_kappa, krippendorff_alpha
+from adjudicate.agreement import patterns as _patterns
 from adjudicate.agreement import sum_statistic
-from adjudicate.agreement import sums as _sums
 
 DATA = Path(adjudicate.__file__).parent / "datasets" / "nih_expert_labels"
 
 
 # ----------------------------------------------------------------------------- measuring
 def clear_caches() -> None:
-    _sums._PATTERN_CACHE.clear()
+    _patterns._PATTERN_CACHE.clear()
 
 
 def best_time(fn, repeat: int) -> tuple[float, object]:

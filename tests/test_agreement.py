@@ -54,7 +54,7 @@ from adjudicate import (
     specific_agreement,
 )
 from adjudicate.agreement import STATISTICS, hedge_view, sum_statistic
-from adjudicate.agreement.sums import _SUM_STATISTICS
+from adjudicate.agreement.registry import _SUM_STATISTICS
 
 DATA = Path(adjudicate.__file__).parent / "datasets" / "nih_expert_labels"
 ALL_FINDINGS = DATA / "all_findings_expert_labels" / "test_individual_readers.csv"
@@ -744,7 +744,7 @@ def test_numeric_fast_path_equals_as_ratings():
 def test_pattern_and_block_paths_agree(monkeypatch):
     # Sums and variances via count patterns / reader-code patterns must equal the plain
     # per-unit blocks (forced by disabling the patterns), with and without clusters.
-    from adjudicate.agreement import sums as sums_module
+    from adjudicate.agreement import patterns as patterns_module
     r, _ = bundled("all")
     sub = take(r, np.arange(400))
     clusters = np.arange(400) // 3
@@ -761,11 +761,11 @@ def test_pattern_and_block_paths_agree(monkeypatch):
         return out
 
     with_patterns = run()
-    assert sums_module.code_patterns(sub.codes, 2) is not None
-    monkeypatch.setattr(sums_module, "_MAX_PATTERNS", 0)
-    monkeypatch.setattr(sums_module, "_MAX_CODE_PATTERNS", 0)
-    sums_module._PATTERN_CACHE.clear()
-    assert sums_module.count_patterns(sub.codes, 2) is None
+    assert patterns_module.code_patterns(sub.codes, 2) is not None
+    monkeypatch.setattr(patterns_module, "_MAX_PATTERNS", 0)
+    monkeypatch.setattr(patterns_module, "_MAX_CODE_PATTERNS", 0)
+    patterns_module._PATTERN_CACHE.clear()
+    assert patterns_module.count_patterns(sub.codes, 2) is None
     blocks = run()
     for name in names:
         for a, b in zip(with_patterns[name], blocks[name], strict=True):

@@ -3,7 +3,7 @@
 Each function accepts a plain ``units x raters`` array-like (rows = units, columns = raters,
 ``None``/NaN = missing; labels may be strings or numbers), a DataFrame, or a one-finding
 :class:`~adjudicate.Ratings`, with ``categories=`` declaring the full ordered category set.
-Each computes its coefficient from the sums of :mod:`adjudicate.agreement.sums` and returns an
+Each computes its coefficient from the sums of :mod:`adjudicate.agreement.statistic` and returns an
 :class:`AgreementResult`; ``ci="bootstrap"`` adds a (cluster) bootstrap of the same sums.
 """
 
@@ -20,9 +20,14 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..ratings import MISSING, Ratings, as_ratings
-from . import sums as _sums
 from . import terms
+from .cohen import cohen_statistic, joint_counts
+from .design import Design
+from .patterns import count_patterns
+from .percent import specific_agreement_statistic
+from .registry import sum_statistic
 from .results import AgreementResult, UndefinedAgreementWarning
+from .statistic import SumStatistic
 
 __all__ = [
     "brennan_prediger", "cohen_kappa", "conger_kappa", "fleiss_kappa", "gwet_ac1",
@@ -121,7 +126,7 @@ def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
 # ============================================================================ machinery
 def coverage(codes: np.ndarray, n_categories: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Units read by two or more raters and raters with a read, per finding."""
-    found = None if n_categories is None else _sums.count_patterns(codes, n_categories)
+    found = None if n_categories is None else count_patterns(codes, n_categories)
     if found is not None:
         pairable = found.freq @ (found.counts.sum(1) >= 2)
     else:
@@ -185,7 +190,7 @@ def _check_ci(ci) -> None:
         raise ValueError(f"ci must be None, 'analytic' or 'bootstrap', got {ci!r}")
 
 
-def compute(stat: _sums.SumStatistic, ratings: Ratings, *, ci=None, n_resamples=9999,
+def compute(stat: SumStatistic, ratings: Ratings, *, ci=None, n_resamples=9999,
             seed=None, method="bca", clusters=None, confidence_level=0.95,
             n_units=None, n_raters=None) -> AgreementResult:
     """Point estimate, standard errors and (optionally) bootstrap of one statistic, one item."""
@@ -226,7 +231,7 @@ def compute(stat: _sums.SumStatistic, ratings: Ratings, *, ci=None, n_resamples=
 
 def _statistic(name: str, data, categories, **options) -> AgreementResult:
     ratings = item_ratings(data, categories)
-    return compute(_sums.sum_statistic(name, ratings), ratings, **options)
+    return compute(sum_statistic(name, ratings), ratings, **options)
 
 
 def _weights_name(base: str, weights) -> str:
@@ -346,7 +351,7 @@ def specific_agreement(data, category=None, *, categories: Sequence | None = Non
     0.8
     """
     ratings = item_ratings(data, categories)
-    design = _sums.Design.of(ratings)
+    design = Design.of(ratings)
     if category is None:
         index = design.positive
         label = "Positive specific agreement"
@@ -355,7 +360,7 @@ def specific_agreement(data, category=None, *, categories: Sequence | None = Non
             raise ValueError(f"category {category!r} is not one of {ratings.categories}")
         index = ratings.categories.index(category)
         label = f"Specific agreement on {category!r}"
-    stat = _sums._specific_agreement(design, index, "specific_agreement", label)
+    stat = specific_agreement_statistic(design, index, "specific_agreement", label)
     return compute(stat, ratings, ci=ci, n_resamples=n_resamples, seed=seed, method=method,
                    clusters=clusters, confidence_level=confidence_level)
 
@@ -418,7 +423,7 @@ def cohen_kappa(data, *, raters: Sequence | None = None, weights: Weights = None
             raise ValueError(f"raters must name two different raters, got {raters!r}")
     weights_kind = None if weights in (None, "identity") else weights
     _weights_name("cohen_kappa", weights)
-    stat = _sums._cohen(_sums.Design.of(ratings), pair, weights_kind)
+    stat = cohen_statistic(Design.of(ratings), pair, weights_kind)
     both = ((ratings.codes[:, pair[0], 0] != MISSING)
             & (ratings.codes[:, pair[1], 0] != MISSING)).sum()
     return compute(stat, ratings, ci=ci, n_resamples=n_resamples, seed=seed, method=method,
@@ -476,9 +481,9 @@ def pairwise_kappa(data, *, weights: Weights = None,
     else:
         ratings = item_ratings(data, categories)
     k = ratings.n_categories
-    design = _sums.Design.of(ratings)
+    design = Design.of(ratings)
     w = terms.agreement_weights(weights_kind, design.effective)
-    joint = _sums.joint_counts(ratings.codes, k)
+    joint = joint_counts(ratings.codes, k)
     kappa, se, _, _, _ = terms.joint_table_kappa(joint, w[:, None, None])
     n_common = joint.sum((-1, -2))
     if ratings.n_findings == 1 and not (isinstance(data, Ratings) and data.n_findings > 1):
@@ -527,7 +532,7 @@ def light_kappa(data, *, weights: Weights = None, categories: Sequence | None = 
     """
     name = _weights_name("light_kappa", weights)
     ratings = item_ratings(data, categories)
-    stat = _sums.sum_statistic(name, ratings)
+    stat = sum_statistic(name, ratings)
     res = compute(stat, ratings, ci=ci, n_resamples=n_resamples, seed=seed, method=method,
                   clusters=clusters, confidence_level=confidence_level)
     return res

@@ -13,8 +13,9 @@ from scipy.special import ndtri
 
 from ..ratings import MISSING, Ratings, as_ratings
 from ..vote import apply_hedge
-from . import sums as _sums
 from .coefficients import coverage, undefined_reason
+from .design import Design
+from .registry import STATISTICS, sum_statistic
 from .results import UndefinedAgreementWarning
 
 __all__ = ["DEFAULT_STATISTICS", "HEDGE_VIEWS", "agreement_table", "hedge_view"]
@@ -106,7 +107,7 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
     """Agreement statistics for every finding: one row per finding and statistic.
 
     Each statistic is computed for all findings at once from per-unit sums
-    (:mod:`adjudicate.agreement.sums`); the bootstrap, if asked for, reuses the same sums.
+    (:mod:`adjudicate.agreement.statistic`); the bootstrap, if asked for, reuses the same sums.
 
     Parameters
     ----------
@@ -183,12 +184,12 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
     notes = [hedge_note] if "ignored" in hedge_note else []
     if statistics is None:
         statistics = list(DEFAULT_STATISTICS)
-        if (_sums.Design.of(view).effective.sum(1) >= 3).any():
+        if (Design.of(view).effective.sum(1) >= 3).any():
             statistics += list(ORDINAL_STATISTICS)
     statistics = list(statistics)
-    unknown = [s for s in statistics if s not in _sums.STATISTICS]
+    unknown = [s for s in statistics if s not in STATISTICS]
     if unknown:
-        raise ValueError(f"unknown statistics {unknown}; choose from {', '.join(_sums.STATISTICS)}")
+        raise ValueError(f"unknown statistics {unknown}; choose from {', '.join(STATISTICS)}")
 
     cluster_ids = None
     if clusters == "patient":
@@ -199,7 +200,7 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
     codes = view.codes
     pairable, n_raters = coverage(codes, view.n_categories)
     z = float(ndtri((1 + level) / 2))
-    stats = [_sums.sum_statistic(name, view) for name in statistics]
+    stats = [sum_statistic(name, view) for name in statistics]
     labels = {name: stat.label for name, stat in zip(statistics, stats)}
     estimates, ses, lows, highs, hows = [], [], [], [], []
     for stat in stats:  # a handful of statistics, each over all findings at once

@@ -1,0 +1,64 @@
+"""The design of a data set as the coefficients see it: categories, their values, positive/negative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ratings import Ratings
+from .patterns import count_patterns
+
+__all__ = ["Design"]
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """What the coefficients need to know about the data beyond the per-unit counts."""
+
+    n_categories: int
+    effective: np.ndarray          # (F, k) categories each finding can take: allowed | used
+    values: np.ndarray             # (k,) numeric value of each category (interval alpha)
+    positive: int | None
+    negative: int | None
+    n_readers: int
+
+    @classmethod
+    def of(cls, ratings: Ratings) -> Design:
+        k = ratings.n_categories
+        used = np.zeros((ratings.n_findings, k), bool)
+        found = count_patterns(ratings.codes, k)
+        if found is not None:
+            used = (found.freq @ (found.counts > 0)) > 0
+        else:
+            for c in range(k):  # categories, not units
+                used[:, c] = (ratings.codes == c).any(axis=(0, 1))
+        cats = ratings.categories
+        if all(isinstance(c, (int, float, np.number)) and not isinstance(c, bool) for c in cats):
+            values = np.array(cats, np.float64)
+        else:
+            values = np.arange(k, dtype=np.float64)
+        positive = _positive_index(cats, ratings.positive)
+        return cls(n_categories=k, effective=ratings.allowed | used, values=values,
+                   positive=positive, negative=_negative_index(cats, positive),
+                   n_readers=ratings.n_readers)
+
+
+def _positive_index(categories: tuple, positive) -> int | None:
+    if not categories:
+        return None
+    if positive is not None and positive in categories:
+        return categories.index(positive)
+    if "YES" in categories:
+        return categories.index("YES")
+    return len(categories) - 1
+
+
+def _negative_index(categories: tuple, positive: int | None) -> int | None:
+    if positive is None or len(categories) < 2:
+        return None
+    if len(categories) == 2:
+        return 1 - positive
+    if "NO" in categories:
+        return categories.index("NO")
+    return 0

@@ -1,0 +1,60 @@
+"""The analytic variance of a coefficient: the (cluster-robust) sandwich of its influence terms.
+
+Analytic standard errors use the units' linearized contributions ``psi_i`` (Gwet 2014's
+``kappa*_i - kappa``): the variance is the sandwich ``C/(C-1) sum_c (sum_{i in c} psi_i)^2 /
+n^2`` over clusters ``c``, which for independent units is Gwet's ``sum_i psi_i^2 / (n (n-1))``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from .patterns import chunk_slices
+
+__all__ = ["influence_variance"]
+
+
+def influence_variance(stat, codes: np.ndarray, total: np.ndarray, clusters=None) -> np.ndarray:
+    """Large-sample variance per finding of ``stat`` from the unit contributions ``psi``.
+
+    ``clusters`` (one id per unit, or None) groups units that are not independent; the
+    variance is then the cluster-robust sandwich.
+    """
+    f = codes.shape[2]
+    if clusters is None and stat.closed_se is not None:
+        return stat.closed_se(total) ** 2
+    if stat.influence is None and stat.count_influence is None:
+        return np.full(f, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        found = stat.patterns(codes, for_influence=True)
+        table = None
+        if found is not None:
+            psi_p, counted_p = found.evaluate(
+                stat.count_influence, stat._unit_influence, total)     # (P, F)
+            table = np.where(counted_p, psi_p, 0.0), counted_p
+            if clusters is None:
+                n = (found.freq * counted_p.T).sum(1)
+                square = (found.freq * table[0].T ** 2).sum(1)
+                return np.where(n > 1, square / (n * (n - 1)), np.nan)
+        u = codes.shape[0]
+        psi = np.zeros((u, f))
+        counted = np.zeros((u, f), bool)
+        for block in chunk_slices(u, 4 * codes.shape[1] * f + 4 * f * stat.width):
+            if table is None:
+                psi[block], counted[block] = stat._unit_influence(codes[block], total)
+            else:   # look each unit's pattern up
+                col = found.lookup[found.encode(codes[block])]
+                psi[block] = np.take_along_axis(table[0], col, 0)
+                counted[block] = np.take_along_axis(table[1], col, 0)
+        psi[~counted] = 0.0
+        n = counted.sum(0)
+        if clusters is None:
+            return np.where(n > 1, (psi**2).sum(0) / (n * (n - 1)), np.nan)
+        cluster_of, uniques = pd.factorize(np.asarray(clusters))
+        member = sparse.csr_matrix((np.ones(u), (cluster_of, np.arange(u))),
+                                   shape=(len(uniques), u))
+        by_cluster = member @ psi
+        c = ((member @ counted.astype(np.float64)) > 0).sum(0)
+        return np.where(c > 1, c / (c - 1) * (by_cluster**2).sum(0) / n**2, np.nan)
