@@ -69,16 +69,21 @@ __all__ += [
 # --- bootstrap engine ---
 from .resample import (
     BootstrapResult,
+    ClusterDesign,
     ConfidenceInterval,
+    IndependentUnitsWarning,
     bootstrap_sums,
     bootstrap_weights,
     paired_difference,
+    resolve_clusters,
     stack_statistics,
 )
+from .results import TableResult
 
 __all__ += [
-    "BootstrapResult", "ConfidenceInterval", "bootstrap_sums", "bootstrap_weights",
-    "paired_difference", "stack_statistics",
+    "BootstrapResult", "ClusterDesign", "ConfidenceInterval", "IndependentUnitsWarning",
+    "TableResult", "bootstrap_sums", "bootstrap_weights", "paired_difference",
+    "resolve_clusters", "stack_statistics",
 ]
 
 # --- raters (readers, NLP labels) against a reference standard ---
