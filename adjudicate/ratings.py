@@ -181,12 +181,14 @@ class Ratings:
     def cluster_codes(self) -> tuple[np.ndarray, int]:
         """Integer cluster index of each unit and the number of clusters.
 
-        Units without cluster ids are their own clusters.
+        Units without cluster ids are their own clusters. Numbered by
+        :func:`adjudicate.resample.resolve_clusters` (the one home of cluster numbering), in
+        sorted id order.
         """
-        if self.clusters is None:
-            return np.arange(self.n_units), self.n_units
-        codes, uniques = pd.factorize(self.clusters)
-        return codes, len(uniques)
+        from .resample import resolve_clusters
+
+        design = resolve_clusters(None, self, warn=False)
+        return design.codes, design.n_clusters
 
     # ---------------------------------------------------------- transforms
     def select(self, *, units=None, readers=None, findings=None) -> Ratings:

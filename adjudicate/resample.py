@@ -91,30 +91,6 @@ def _check_method(method) -> str:
     return name
 
 
-def _cluster_index(n_units: int, clusters) -> tuple[np.ndarray, int]:
-    """Integer cluster of each unit, numbered in order of first appearance, and their count.
-
-    Without ``clusters`` every unit is its own cluster (the unit bootstrap).
-    """
-    if clusters is None:
-        return np.arange(n_units), n_units
-    if isinstance(clusters, (pd.Index, pd.Series, np.ndarray)):
-        ids = clusters
-        if ids.ndim != 1:
-            raise ValueError(f"clusters must be 1-D (one id per unit), got shape {ids.shape}")
-    else:  # one object per id, so tuples stay whole
-        items = list(clusters)
-        ids = np.fromiter(items, dtype=object, count=len(items))
-    if len(ids) != n_units:
-        raise ValueError(f"clusters must hold one id per unit: got {len(ids)} ids for "
-                         f"{n_units} units")
-    codes, uniques = pd.factorize(ids, sort=False)
-    if (codes < 0).any():
-        i = int(np.flatnonzero(codes < 0)[0])
-        raise ValueError(f"clusters must not be missing (unit {i} has no cluster id)")
-    return codes.astype(np.intp, copy=False), len(uniques)
-
-
 class IndependentUnitsWarning(UserWarning):
     """No clusters are known, so units (images) are resampled as if independent."""
 
@@ -237,6 +213,20 @@ def resolve_clusters(clusters=None, ratings=None, *, n_units: int | None = None,
     return ClusterDesign(codes, n, label, True)
 
 
+def _design(clusters, n_units: int) -> ClusterDesign:
+    """The engine's view of ``clusters``: a :class:`ClusterDesign`, ids (numbered by
+    :func:`resolve_clusters`, in sorted id order), or None (every unit its own cluster, in
+    the order given: the caller's rows are its units)."""
+    if isinstance(clusters, ClusterDesign):
+        if len(clusters.codes) != n_units:
+            raise ValueError(f"clusters must hold one id per unit: the design has "
+                             f"{len(clusters.codes)} units, the statistics {n_units}")
+        return clusters
+    if clusters is None or (isinstance(clusters, str) and clusters == "unit"):
+        return ClusterDesign(np.arange(n_units), n_units, "units", False)
+    return resolve_clusters(clusters, n_units=n_units, warn=False)
+
+
 def _check_clusters(n_clusters: int, clustered: bool) -> None:
     if n_clusters < 2:
         what = "clusters" if clustered else "units"
@@ -272,10 +262,12 @@ def bootstrap_weights(n_units: int, *, clusters: Sequence[Hashable] | None = Non
     ----------
     n_units : int
         Number of units (images). At least 2 (or 2 clusters).
-    clusters : sequence of hashable, optional
-        One cluster id per unit (e.g. patient ids); any hashable values, missing ids are an
-        error. Clusters are numbered ``0 .. n_clusters - 1`` in order of first appearance.
-        Default: each unit is its own cluster (the ordinary unit bootstrap).
+    clusters : ClusterDesign, sequence of hashable, or "unit", optional
+        A :class:`ClusterDesign` (from :func:`resolve_clusters`), or one cluster id per unit
+        (e.g. patient ids; any hashable values, missing ids are an error), numbered
+        ``0 .. n_clusters - 1`` in sorted id order by :func:`resolve_clusters`, so the weights
+        of a cluster do not depend on where its rows are. Default (or ``"unit"``): each unit
+        is its own cluster, in the order of the rows (the ordinary unit bootstrap).
     n_resamples : int
         Number of bootstrap replicates (rows).
     seed : None, int, numpy.random.SeedSequence or numpy.random.Generator, optional
@@ -319,8 +311,9 @@ def bootstrap_weights(n_units: int, *, clusters: Sequence[Hashable] | None = Non
     """
     n_units = _positive_int(n_units, "n_units")
     n_resamples = _positive_int(n_resamples, "n_resamples")
-    codes, n_clusters = _cluster_index(n_units, clusters)
-    _check_clusters(n_clusters, clusters is not None)
+    design = _design(clusters, n_units)
+    codes, n_clusters = design.codes, design.n_clusters
+    _check_clusters(n_clusters, design.clustered)
     rng = np.random.default_rng(seed)
     weights = np.empty((n_resamples, n_units), dtype=np.int64)
     for start, stop in _chunks(n_resamples, max(n_clusters, n_units)):
@@ -414,6 +407,34 @@ def _bca_levels(z0, a, alpha: float):
     return lo, hi, usable
 
 
+def _null_probabilities(x: np.ndarray, null: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where each column's quantile function (linear, as :func:`_quantile_pair`) meets ``null``.
+
+    ``L = sup{q: Q(q) <= null}`` and ``U = inf{q: Q(q) >= null}`` (0 or 1 beyond the
+    replicates), ignoring NaN: the percentile interval at level ``1 - alpha`` excludes
+    ``null`` exactly when ``alpha / 2 > L`` (below) or ``alpha / 2 > 1 - U`` (above).
+    """
+    n = np.count_nonzero(~np.isnan(x), axis=0)
+    ordered = np.sort(x, axis=0)  # NaN last
+    at_most = np.count_nonzero(x <= null, axis=0)
+    below = np.count_nonzero(x < null, axis=0)
+    cols = np.arange(x.shape[1])
+
+    def rank(k):
+        """Fractional rank where the polyline through (i, x_i) crosses null, x_{k-1} -> x_k."""
+        i = np.clip(k - 1, 0, max(x.shape[0] - 1, 0))
+        j = np.clip(k, 0, max(x.shape[0] - 1, 0))
+        lo, hi = ordered[i, cols], ordered[j, cols]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(hi > lo, (null - lo) / (hi - lo), 0.0)
+        return (k - 1 + frac) / np.maximum(n - 1, 1)
+
+    with np.errstate(invalid="ignore"):
+        low = np.where(at_most == 0, 0.0, np.where(at_most >= n, 1.0, rank(at_most)))
+        high = np.where(below == 0, 0.0, np.where(below >= n, 1.0, rank(below)))
+    return low, high
+
+
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
 class BootstrapResult:
@@ -439,6 +460,9 @@ class BootstrapResult:
         run can be repeated (not reproducible if a ``Generator`` was passed).
     clustered : bool
         Whether clusters (rather than units) were resampled.
+    clusters : str
+        What was resampled, for method columns: ``"patients"``, ``"units"``, a metadata
+        column name, or ``"clusters"`` for ids given as such (:class:`ClusterDesign` label).
 
     Examples
     --------
@@ -461,6 +485,7 @@ class BootstrapResult:
     n_clusters: int
     seed: object
     clustered: bool
+    clusters: str = "units"
 
     def confidence_interval(self, level: float | None = None, *,
                             method: Method | None = None) -> ConfidenceInterval:
@@ -534,6 +559,78 @@ class BootstrapResult:
         undefined = np.isnan(estimate)
         low[undefined] = high[undefined] = np.nan
         return ConfidenceInterval(_shaped(low, out_shape), _shaped(high, out_shape))
+
+    def p_value(self, null: float = 0.0, *, method: Method | None = None):
+        """Two-sided p-value of ``statistic == null``: the inversion of the reported interval.
+
+        The smallest ``alpha`` at which the two-sided interval of ``method`` at level
+        ``1 - alpha`` (:meth:`confidence_interval`) excludes ``null``, so that, at any level,
+        ``p < 1 - level`` exactly when that interval excludes ``null`` (Davison & Hinkley
+        1997, section 4.4: tests from intervals). For the percentile interval this is
+        ``2 min(L, 1 - U)`` with ``L``, ``U`` the probabilities at which the (linearly
+        interpolated) quantile function of the replicates reaches ``null`` from below and
+        from above; for BCa the same probabilities are mapped back through the BCa
+        adjustment (Efron & Tibshirani 1993, eq. 14.10, solved for ``alpha``).
+
+        Parameters
+        ----------
+        null : float, default 0
+            The value tested (0: no difference).
+        method : {"percentile", "bca"}, optional
+            Default: ``self.method``, the method of the reported interval. Outputs where BCa
+            is not computable at ``self.confidence_level`` use the percentile inversion, as
+            :meth:`confidence_interval` uses the percentile interval there.
+
+        Returns
+        -------
+        float or ndarray
+            Shaped like the statistic. NaN where the estimate or every replicate is
+            undefined, and where the defined replicates are all equal: a distribution without
+            spread (e.g. a sensitivity resting on one positive unit) measures no uncertainty,
+            so it gives no test.
+
+        Examples
+        --------
+        >>> x = np.array([0.8, 1.1, -0.9, 0.5, 1.6, -0.7, 0.2, -1.3, 0.7, -0.4])
+        >>> res = bootstrap_sums(np.c_[x, np.ones(10)], lambda s: s[..., 0] / s[..., 1],
+        ...                      n_resamples=2000, seed=4)
+        >>> p = res.p_value()
+        >>> low, high = res.confidence_interval(1 - p + 1e-9)   # just above the p-value...
+        >>> bool(abs(low) < 1e-6)                                # ...the interval reaches 0
+        True
+        >>> bool(res.confidence_interval(0.95).low > 0) == bool(p < 0.05)
+        True
+        """
+        method = self.method if method is None else _check_method(method)
+        out_shape = np.shape(self.estimate)
+        estimate = np.reshape(np.asarray(self.estimate, dtype=float), -1)
+        dist = self.distribution.reshape(self.n_resamples, -1)
+        low_prob, high_prob = _null_probabilities(dist, float(null))
+        p = np.minimum(1.0, 2 * np.minimum(low_prob, 1 - high_prob))
+        if method == "bca":
+            if self.jackknife is None:
+                raise ValueError("method='bca' needs the jackknife values, which this result "
+                                 "does not hold; use method='percentile'")
+            z0 = _bias_correction(estimate, dist)
+            a = _acceleration(self.jackknife.reshape(self.jackknife.shape[0], -1))
+            _, _, usable = _bca_levels(z0, a, (1 - self.confidence_level) / 2)
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                w_lo, w_hi = ndtri(low_prob) - z0, ndtri(high_prob) - z0
+                den_lo, den_hi = 1 + a * w_lo, 1 + a * w_hi
+                side_lo = np.where(den_lo > 0, 2 * ndtr(w_lo / den_lo - z0),
+                                   np.where(w_lo < 0, 0.0, 1.0))
+                side_hi = np.where(den_hi > 0, 2 * ndtr(z0 - w_hi / den_hi),
+                                   np.where(w_hi > 0, 0.0, 1.0))
+                side_lo = np.where(np.isneginf(w_lo), 0.0, np.where(np.isposinf(w_lo), 1.0,
+                                                                      side_lo))
+                side_hi = np.where(np.isposinf(w_hi), 0.0, np.where(np.isneginf(w_hi), 1.0,
+                                                                      side_hi))
+            p = np.where(usable, np.minimum(1.0, np.minimum(side_lo, side_hi)), p)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            spread = np.nanmax(dist, axis=0) > np.nanmin(dist, axis=0)
+        p = np.where(spread & ~np.isnan(estimate), p, np.nan)
+        return _shaped(p, out_shape)
 
     @cached_property
     def standard_error(self):
@@ -639,9 +736,11 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
         ``(..., *out_shape)``; it must accept any leading axes (none for the estimate, one for
         blocks of replicates and the jackknife). Return NaN where the statistic is undefined;
         floating-point warnings inside it are silenced.
-    clusters : sequence of hashable, optional
-        One cluster id per unit (e.g. patient ids): resample clusters, keeping all their units
-        (images of one patient are not independent). Default: resample units.
+    clusters : ClusterDesign, sequence of hashable, or "unit", optional
+        Resample clusters, keeping all their units (images of one patient are not
+        independent): a :class:`ClusterDesign` from :func:`resolve_clusters` (the one
+        numbering of clusters, which the result's ``clusters`` label comes from), or one
+        cluster id per unit. Default: resample units (rows).
     n_resamples : int, default 9999
         Number of bootstrap replicates.
     seed : None, int, numpy.random.SeedSequence or numpy.random.Generator, optional
@@ -664,7 +763,7 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     Notes
     -----
     Unit statistics are first summed within clusters (``S_clusters``, one row per cluster,
-    clusters in order of first appearance), then each block of replicates is
+    clusters in sorted id order), then each block of replicates is
     ``counts @ S_clusters``. The jackknife for the BCa acceleration is at cluster level,
     ``finalize(total - S_clusters)``, vectorized: the influence of each thing that is
     resampled (a patient, not an image, in a cluster bootstrap). It is always computed (it
@@ -713,8 +812,9 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     if not callable(finalize):
         raise TypeError(f"finalize must be callable, got {type(finalize).__name__}")
     progress = _Progress(progress, n_resamples)
-    codes, n_clusters = _cluster_index(n_units, clusters)
-    _check_clusters(n_clusters, clusters is not None)
+    design = _design(clusters, n_units)
+    codes, n_clusters = design.codes, design.n_clusters
+    _check_clusters(n_clusters, design.clustered)
     seed = _fresh_seed(seed)
 
     flat = stats.reshape(n_units, -1)
@@ -746,7 +846,8 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     return BootstrapResult(
         estimate=_shaped(estimate, out_shape), distribution=distribution, jackknife=jackknife,
         method=method, confidence_level=confidence_level, n_resamples=n_resamples,
-        n_clusters=n_clusters, seed=seed, clustered=clusters is not None,
+        n_clusters=n_clusters, seed=seed, clustered=design.clustered,
+        clusters=design.label,
     )
 
 
