@@ -131,7 +131,7 @@ class FourFindingsComparison:
 
 
 def compare_four_findings(dataset: Dataset | None = None, *, hedge="negative",
-                          ties="abstain", seed=None, min_reads: int = 1
+                          ties="missing", seed=None, min_reads: int = 1
                           ) -> FourFindingsComparison:
     """Compare a majority vote of the four-findings initial reads with the adjudicated labels.
 

@@ -234,8 +234,12 @@ def _check_clusters(n_clusters: int, clustered: bool) -> None:
 
 
 def _fresh_seed(seed):
-    """The seed to record: a fresh one when none is given, so every run can be repeated."""
-    return np.random.SeedSequence().entropy if seed is None else seed
+    """The seed to record: a fresh one when none is given, so every run can be repeated.
+
+    A fresh seed is a non-negative 63-bit integer (from the OS entropy of
+    :class:`numpy.random.SeedSequence`), short enough to type back as ``--seed``.
+    """
+    return int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed
 
 
 # --------------------------------------------------------------------------- weights

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .ratings import Ratings, as_ratings
+from .resample import _fresh_seed, _sorted_codes
 
 __all__ = [
     "HEDGE_POLICIES",
+    "check_policy",
     "TIE_POLICIES",
     "OtherRule",
     "VoteResult",
@@ -25,10 +27,31 @@ __all__ = [
     "majority_vote",
 ]
 
-HEDGE_POLICIES = ("negative", "positive", "abstain", "category")
-TIE_POLICIES = ("negative", "positive", "abstain", "random")
-HedgePolicy = Literal["negative", "positive", "abstain", "category"]
-TiePolicy = Literal["negative", "positive", "abstain", "random"]
+HEDGE_POLICIES = ("negative", "positive", "missing", "category")
+"""What a HEDGE read counts as: NO, YES, not read at all, or its own middle category."""
+TIE_POLICIES = ("negative", "positive", "missing", "random")
+"""What a tied vote gives: NO (lowest category), YES (highest), no label, a seeded pick."""
+HedgePolicy = Literal["negative", "positive", "missing", "category"]
+TiePolicy = Literal["negative", "positive", "missing", "random"]
+
+
+def check_policy(value, kind: Literal["hedge", "ties"]) -> str:
+    """Validate a HEDGE or tie policy name (the one vocabulary of every function and the CLI).
+
+    Examples
+    --------
+    >>> check_policy("missing", "ties")
+    'missing'
+    >>> check_policy("abstain", "hedge")
+    Traceback (most recent call last):
+    ...
+    ValueError: hedge must be one of ('negative', 'positive', 'missing', 'category'), got 'abstain' (renamed 'missing')
+    """
+    allowed = HEDGE_POLICIES if kind == "hedge" else TIE_POLICIES
+    if value not in allowed:
+        hint = " (renamed 'missing')" if value == "abstain" else ""
+        raise ValueError(f"{kind} must be one of {allowed}, got {value!r}{hint}")
+    return value
 
 NO_LABEL = -1
 
@@ -95,7 +118,7 @@ class VoteResult:
 
 
 def majority_vote(ratings, readers=None, *, hedge: HedgePolicy = "negative",
-                  ties: TiePolicy = "abstain", seed=None, min_reads: int = 1,
+                  ties: TiePolicy = "missing", seed=None, min_reads: int = 1,
                   other_rule: OtherRule | bool | None = None) -> VoteResult:
     """Majority (plurality) vote of a reader panel, for every unit and finding at once.
 
@@ -108,15 +131,17 @@ def majority_vote(ratings, readers=None, *, hedge: HedgePolicy = "negative",
         A :class:`~adjudicate.Ratings`, or a units x raters array (one finding).
     readers : sequence, optional
         The panel: reader ids to vote (default: all readers).
-    hedge : {"negative", "positive", "abstain", "category"}
+    hedge : {"negative", "positive", "missing", "category"}
         What a HEDGE read counts as: NO (default: a reference standard asks for positive
-        evidence), YES, no vote at all (the read is dropped), or a category of its own that
-        can win the vote. Ignored when there is no HEDGE category.
-    ties : {"abstain", "negative", "positive", "random"}
+        evidence), YES, no vote at all (the read is dropped, as if missing), or a category of
+        its own that can win the vote. Ignored when there is no HEDGE category.
+    ties : {"missing", "negative", "positive", "random"}
         When categories share the top count: no label (default), the lowest-ordered tied
         category (NO), the highest-ordered (YES), or a uniform seeded pick among the tied.
     seed : int or numpy Generator, optional
-        For ``ties="random"``; the same seed gives the same labels.
+        For ``ties="random"``; the same seed gives the same labels, whatever the order of the
+        units (each unit's draw is keyed by the sorted order of the unit ids). Without one a
+        seed is drawn and recorded in ``policy["seed"]``.
     min_reads : int
         Units with fewer (non-abstaining) reads than this get no label ("too few reads").
     other_rule : OtherRule or bool, optional
@@ -142,8 +167,9 @@ def majority_vote(ratings, readers=None, *, hedge: HedgePolicy = "negative",
     ['YES']
     """
     r = as_ratings(ratings)
-    if ties not in TIE_POLICIES:
-        raise ValueError(f"ties must be one of {TIE_POLICIES}, got {ties!r}")
+    check_policy(ties, "ties")
+    if ties == "random":
+        seed = _fresh_seed(seed)
     if min_reads < 1:
         raise ValueError("min_reads must be at least 1")
     if readers is not None:
@@ -152,7 +178,7 @@ def majority_vote(ratings, readers=None, *, hedge: HedgePolicy = "negative",
     counts = r.counts()  # (U, F, K)
     n_reads = counts.sum(axis=2)
     top = counts.max(axis=2)
-    label, tie = decide(counts, ties=ties, seed=seed)
+    label, tie = decide(counts, ties=ties, seed=seed, units=r.units)
     too_few = (n_reads < min_reads) & (n_reads > 0)
     label = np.where(too_few, NO_LABEL, label)
 
@@ -164,7 +190,7 @@ def majority_vote(ratings, readers=None, *, hedge: HedgePolicy = "negative",
     ).astype(object)
     if tie.any():
         picked = np.where(label >= 0, cats[np.maximum(label, 0)], "no label")
-        how = {"abstain": "", "negative": " (lowest)", "positive": " (highest)",
+        how = {"missing": "", "negative": " (lowest)", "positive": " (highest)",
                "random": " (random)"}[ties]
         rule[tie] = [f"tie -> {p}{how}" for p in picked[tie]]  # only the tied cells
 
@@ -180,7 +206,7 @@ def majority_vote(ratings, readers=None, *, hedge: HedgePolicy = "negative",
     for j, c in enumerate(r.categories):
         decisions[f"n_{c}"] = counts[..., j].ravel()
     policy = {"readers": [str(x) for x in r.readers], "hedge": hedge, "ties": ties,
-              "seed": seed if ties == "random" else None, "min_reads": min_reads,
+              "seed": _recordable(seed) if ties == "random" else None, "min_reads": min_reads,
               "other_rule": None if not other_rule else _rule_of(other_rule).__dict__}
     return VoteResult(labels=labels, decisions=decisions, policy=policy, codes=label.astype(np.int8),
                       categories=r.categories, clusters=r.clusters)
@@ -189,7 +215,8 @@ def majority_vote(ratings, readers=None, *, hedge: HedgePolicy = "negative",
 def apply_hedge(ratings: Ratings, hedge: HedgePolicy, *, keep_category: bool = True) -> Ratings:
     """Recode HEDGE reads by a policy before a vote.
 
-    ``"negative"`` -> NO, ``"positive"`` -> YES, ``"abstain"`` -> missing (the read is not a
+    The one home of HEDGE recoding (votes, agreement views, 2x2 comparisons):
+    ``"negative"`` -> NO, ``"positive"`` -> YES, ``"missing"`` -> missing (the read is not a
     vote), ``"category"`` -> unchanged. With ``keep_category=False`` the recoded vocabulary
     drops HEDGE. Ratings without a HEDGE category are returned as they are.
 
@@ -198,28 +225,30 @@ def apply_hedge(ratings: Ratings, hedge: HedgePolicy, *, keep_category: bool = T
     >>> r = Ratings.from_array([["YES", "HEDGE"]], categories=["NO", "HEDGE", "YES"])
     >>> apply_hedge(r, "positive").counts()[0, 0].tolist()    # NO, HEDGE, YES
     [0, 0, 2]
-    >>> apply_hedge(r, "abstain", keep_category=False).categories
+    >>> apply_hedge(r, "missing", keep_category=False).categories
     ('NO', 'YES')
     """
-    if hedge not in HEDGE_POLICIES:
-        raise ValueError(f"hedge must be one of {HEDGE_POLICIES}, got {hedge!r}")
+    check_policy(hedge, "hedge")
     if "HEDGE" not in ratings.categories or hedge == "category":
         return ratings
-    target = {"negative": "NO", "positive": "YES", "abstain": None}[hedge]
+    target = {"negative": "NO", "positive": "YES", "missing": None}[hedge]
     if target is not None and target not in ratings.categories:
         raise ValueError(f"hedge={hedge!r} needs a {target!r} category; categories are "
                          f"{ratings.categories}")
     return ratings.recode({"HEDGE": target}, drop_unused=not keep_category)
 
 
-def decide(counts: np.ndarray, *, ties: TiePolicy = "abstain", seed=None
+def decide(counts: np.ndarray, *, ties: TiePolicy = "missing", seed=None, units=None
            ) -> tuple[np.ndarray, np.ndarray]:
     """The label a vote gives, from category counts ``(..., n_categories)``.
 
     The category with the most votes wins (with two categories, the majority). When two or
-    more share the top count, ``ties`` decides: no label (``"abstain"``), the lowest-ordered
+    more share the top count, ``ties`` decides: no label (``"missing"``), the lowest-ordered
     tied category (``"negative"``), the highest (``"positive"``), or a uniform seeded pick
     among the tied (``"random"``). Vectorized over all leading axes.
+
+    ``units`` (one id per entry of the first axis) keys the random draws by the sorted order
+    of the ids, so the same seed breaks the same ties whatever the order of the rows.
 
     Returns
     -------
@@ -236,8 +265,7 @@ def decide(counts: np.ndarray, *, ties: TiePolicy = "abstain", seed=None
     >>> decide(np.array([[1, 1]]), ties="positive")[0].tolist()
     [1]
     """
-    if ties not in TIE_POLICIES:
-        raise ValueError(f"ties must be one of {TIE_POLICIES}, got {ties!r}")
+    check_policy(ties, "ties")
     counts = np.asarray(counts)
     top = counts.max(axis=-1, keepdims=True)
     is_top = (counts == top) & (top > 0)
@@ -250,10 +278,18 @@ def decide(counts: np.ndarray, *, ties: TiePolicy = "abstain", seed=None
         pick = counts.shape[-1] - 1 - is_top[..., ::-1].argmax(axis=-1)
     elif ties == "random":
         draw = np.random.default_rng(seed).random(counts.shape)
+        if units is not None:  # row i takes the draw of its id's rank: order-free
+            ranks, _ = _sorted_codes(units)
+            draw = draw[ranks]
         pick = np.where(is_top, draw, -1.0).argmax(axis=-1)
     else:
         pick = NO_LABEL
     return np.where(tie, pick, label), tie
+
+
+def _recordable(seed):
+    """A seed as it can be written down (a Generator cannot be: None)."""
+    return None if isinstance(seed, np.random.Generator) else seed
 
 
 def _rule_of(other_rule) -> OtherRule:

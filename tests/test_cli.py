@@ -51,11 +51,11 @@ def test_reproduce_all_findings_compare(tmp_path, capsys):
 
 def test_reproduce_four_findings_outputs(tmp_path, capsys):
     out, dec = tmp_path / "vote.csv", tmp_path / "decisions.csv"
-    code, text, _ = run(capsys, "reproduce", "four-findings", "--hedge", "abstain",
+    code, text, _ = run(capsys, "reproduce", "four-findings", "--hedge", "missing",
                         "--ties", "random", "--seed", "7", "--out", str(out),
                         "--decisions", str(dec))
     assert code == 0
-    assert "hedge=abstain, ties=random (seed 7)" in text
+    assert "hedge=missing, ties=random (seed 7)" in text
     vote = pd.read_csv(out, dtype=str)
     assert vote.shape == (4376, 6) and list(vote.columns[:2]) == ["Image ID", "Set"]
     d = pd.read_csv(dec)

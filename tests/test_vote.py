@@ -28,7 +28,7 @@ def test_hedge_policies_hand_checked():
     # HEDGE -> YES: 2 YES -> YES
     assert vote(rows, hedge="positive").labels[0].tolist() == [Y]
     # HEDGE dropped: 1 YES vs 1 NO -> tie -> no label by default
-    v = vote(rows, hedge="abstain")
+    v = vote(rows, hedge="missing")
     assert v.labels[0].tolist() == [None]
     assert v.decisions["rule"].tolist() == ["tie -> no label"]
     assert v.decisions["n_reads"].tolist() == [2]
@@ -116,7 +116,7 @@ def test_other_rule_hand_checked():
                 min_size=1, max_size=30))
 def test_binary_majority_matches_pandas_mode(rows):
     """With two categories the vote is the strict majority of non-missing reads."""
-    v = vote(rows, ties="abstain")
+    v = vote(rows, ties="missing")
     for row, got in zip(rows, v.labels[0]):
         reads = [x for x in row if x is not None]
         yes, no = reads.count(Y), reads.count(N)
@@ -187,7 +187,7 @@ def independent_four_findings_vote(hedge_as: str | None) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("hedge, hedge_as", [("negative", "NO"), ("positive", "YES"),
-                                              ("abstain", None)])
+                                              ("missing", None)])
 def test_four_findings_comparison_counts(hedge, hedge_as):
     c = adj.compare_four_findings(hedge=hedge)
     ours = independent_four_findings_vote(hedge_as)

@@ -20,10 +20,10 @@ def register(sub) -> None:
     ra.set_defaults(run=run_all)
     rf = rs.add_parser("four-findings", help="majority vote of the initial reads vs the "
                                              "adjudicated labels")
-    rf.add_argument("--hedge", choices=("negative", "positive", "abstain"), default="negative",
+    rf.add_argument("--hedge", choices=("negative", "positive", "missing"), default="negative",
                     help="what a HEDGE read counts as (default: negative)")
-    rf.add_argument("--ties", choices=("abstain", "negative", "positive", "random"),
-                    default="abstain", help="tie policy (default: abstain = no label)")
+    rf.add_argument("--ties", choices=("missing", "negative", "positive", "random"),
+                    default="missing", help="tie policy (default: missing = no label)")
     rf.add_argument("--seed", type=int, default=None, help="seed for --ties random")
     rf.add_argument("--min-reads", type=int, default=1)
     rf.add_argument("--out", metavar="FILE",
