@@ -343,6 +343,40 @@ class Ratings:
                               positive=positive)
 
 
+def positive_category(categories: Sequence, positive=None, *, required: bool = False):
+    """Which category is "positive": the one rule of the package.
+
+    The category given (``positive``, e.g. ``Ratings.positive``), else ``"YES"`` if it is a
+    category, else the last category of a binary vocabulary (1 of 0/1, True of
+    False, in the categories' order). Otherwise it is not known: None, or with
+    ``required=True`` an error asking for ``positive=``.
+
+    Examples
+    --------
+    >>> positive_category(("NO", "HEDGE", "YES")), positive_category((0, 1))
+    ('YES', 1)
+    >>> positive_category((0,)) is None        # one category: is it the positive one?
+    True
+    >>> positive_category(("a", "b", "c"), required=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: which category is positive? pass positive= (categories are ('a', 'b', 'c'))
+    """
+    categories = tuple(categories)
+    if positive is not None:
+        if positive not in categories:
+            raise ValueError(f"positive category {positive!r} is not among {categories}")
+        return positive
+    if "YES" in categories:
+        return "YES"
+    if len(categories) == 2:
+        return categories[-1]
+    if required:
+        raise ValueError(f"which category is positive? pass positive= (categories are "
+                         f"{categories})")
+    return None
+
+
 def as_ratings(data, *, categories: Sequence | None = None) -> Ratings:
     """Return ``data`` if it is a :class:`Ratings`, else wrap an array-like with ``from_array``.
 

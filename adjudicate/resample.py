@@ -491,13 +491,13 @@ class BootstrapResult:
     clustered: bool
     clusters: str = "units"
 
-    def confidence_interval(self, level: float | None = None, *,
+    def confidence_interval(self, confidence_level: float | None = None, *,
                             method: Method | None = None) -> ConfidenceInterval:
         """Two-sided interval from the stored distribution, for any level and method.
 
         Parameters
         ----------
-        level : float, optional
+        confidence_level : float, optional
             Confidence level in (0, 1). Default: ``self.confidence_level``.
         method : {"percentile", "bca"}, optional
             Default: ``self.method``. ``"percentile"``: the ``alpha/2`` and ``1 - alpha/2``
@@ -538,7 +538,8 @@ class BootstrapResult:
         >>> bool(res.confidence_interval(0.5).high < res.confidence_interval(0.99).high)
         True
         """
-        level = self.confidence_level if level is None else _check_level(level)
+        level = (self.confidence_level if confidence_level is None
+                 else _check_level(confidence_level))
         method = self.method if method is None else _check_method(method)
         out_shape = np.shape(self.estimate)
         estimate = np.reshape(np.asarray(self.estimate, dtype=float), -1)

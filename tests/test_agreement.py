@@ -235,7 +235,7 @@ def test_gwet_handbook_example_against_irrcac():
 def test_krippendorff_alpha_every_finding(which):
     r, wide = bundled(which)
     table = agreement_table(r, statistics=["krippendorff_alpha", "krippendorff_alpha_ordinal",
-                                           "krippendorff_alpha_interval"], clusters=None)
+                                           "krippendorff_alpha_interval"], clusters="unit").table
     est = table.set_index(["finding", "statistic"])["estimate"]
     for finding, frame in wide.items():
         x = numeric(frame)
@@ -253,7 +253,7 @@ def test_krippendorff_alpha_every_finding(which):
 
 def test_fleiss_and_randolph_statsmodels_all_findings():
     r, wide = bundled("all")   # 810 images x 5 readers, every image read by all 5
-    table = agreement_table(r, statistics=["fleiss_kappa", "brennan_prediger"], clusters=None)
+    table = agreement_table(r, statistics=["fleiss_kappa", "brennan_prediger"], clusters="unit").table
     est = table.set_index(["finding", "statistic"])["estimate"]
     for finding, frame in wide.items():
         counts = value_counts(numeric(frame), [0, 2])
@@ -267,7 +267,7 @@ def test_fleiss_statsmodels_four_findings_units_with_three_reads():
     r, wide = bundled("four")
     three = (r.codes != -1).sum(1)[:, 0] == 3
     sub = r.select(units=three)
-    table = agreement_table(sub, statistics=["fleiss_kappa", "brennan_prediger"], clusters=None)
+    table = agreement_table(sub, statistics=["fleiss_kappa", "brennan_prediger"], clusters="unit").table
     est = table.set_index(["finding", "statistic"])["estimate"]
     for finding, frame in wide.items():
         domain = q_values("four", finding)
@@ -330,7 +330,7 @@ def test_cohen_kappa_standard_errors_statsmodels():
 
 def test_light_kappa_is_mean_of_sklearn_pairs():
     r, wide = bundled("all")
-    table = agreement_table(r, statistics=["light_kappa", "light_kappa_quadratic"], clusters=None)
+    table = agreement_table(r, statistics=["light_kappa", "light_kappa_quadratic"], clusters="unit").table
     est = table.set_index(["finding", "statistic"])["estimate"]
     for finding, frame in wide.items():
         x = numeric(frame)
@@ -343,7 +343,7 @@ def test_light_kappa_is_mean_of_sklearn_pairs():
 def test_percent_and_specific_agreement_brute_force_over_pairs():
     r, wide = bundled("all")
     table = agreement_table(r, statistics=["percent_agreement", "positive_agreement",
-                                           "negative_agreement"], clusters=None)
+                                           "negative_agreement"], clusters="unit").table
     est = table.set_index(["finding", "statistic"])["estimate"]
     for finding, frame in wide.items():
         x = numeric(frame)
@@ -378,7 +378,7 @@ def test_irrcac_four_findings_every_finding_with_standard_errors():
     r, wide = bundled("four")
     table = agreement_table(r, statistics=[
         "fleiss_kappa", "gwet_ac1", "gwet_ac2_linear", "gwet_ac2_quadratic", "conger_kappa",
-        "brennan_prediger", "krippendorff_alpha", "krippendorff_alpha_interval"], clusters=None)
+        "brennan_prediger", "krippendorff_alpha", "krippendorff_alpha_interval"], clusters="unit").table
     t = table.set_index(["finding", "statistic"])
     for finding, frame in wide.items():
         x = pd.DataFrame(numeric(frame))
@@ -582,7 +582,7 @@ def test_finalize_of_weighted_sums_equals_statistic_of_resampled_data(name):
 
 def test_table_matches_single_item_functions():
     r, _ = bundled("four")
-    table = quiet(agreement_table, r, clusters=None).set_index(["finding", "statistic"])
+    table = quiet(agreement_table, r, clusters="unit").table.set_index(["finding", "statistic"])
     functions = {
         "percent_agreement": percent_agreement, "fleiss_kappa": fleiss_kappa,
         "conger_kappa": conger_kappa, "light_kappa": light_kappa,
@@ -592,7 +592,7 @@ def test_table_matches_single_item_functions():
     for finding in r.findings:
         one = r.select(findings=[finding])
         for name, fn in functions.items():
-            res = quiet(fn, one)
+            res = quiet(fn, one, clusters="unit")
             row = table.loc[(finding, name)]
             np.testing.assert_allclose(row["estimate"], res.statistic, equal_nan=True, **EXACT)
             np.testing.assert_allclose(row["standard_error"], res.standard_error,
@@ -629,10 +629,11 @@ def test_hedge_views():
         return table.set_index(["finding", "statistic"]).loc[("Pneumothorax", name), "estimate"]
     views = {h: agreement_table(r, statistics=["krippendorff_alpha",
                                                 "krippendorff_alpha_ordinal"],
-                                hedge=h, clusters=None) for h in ("category", "negative",
-                                                                  "positive", "missing")}
-    for h, t in views.items():
-        assert (t["hedge"] == h).all() and t.attrs["hedge"] == h
+                                hedge=h, clusters="unit") for h in ("category", "negative",
+                                                                    "positive", "missing")}
+    for h, res in views.items():
+        assert (res.table["hedge"] == h).all() and res.settings["hedge"] == h
+    views = {h: res.table for h, res in views.items()}
     as_no = np.where(x == 1, 0, x)
     as_yes = np.where(x == 1, 2, x)
     as_missing = np.where(x == 1, np.nan, x)
@@ -645,14 +646,14 @@ def test_hedge_views():
     assert alpha(views["positive"]) == pytest.approx(kr(as_yes, dom=(0, 2)), **APPROX)
     assert alpha(views["missing"]) == pytest.approx(kr(as_missing, dom=(0, 2)), **APPROX)
     # the default statistics add ordinal ones when HEDGE is a middle category
-    default = quiet(agreement_table, r, clusters=None)
+    default = quiet(agreement_table, r, clusters="unit").table
     assert "krippendorff_alpha_ordinal" in set(default["statistic"])
     assert "krippendorff_alpha_ordinal" not in set(
-        quiet(agreement_table, r, hedge="negative", clusters=None)["statistic"])
+        quiet(agreement_table, r, hedge="negative", clusters="unit").table["statistic"])
     # no HEDGE in the all-findings data: the option is ignored and the table says so
     r_all, _ = bundled("all")
-    t = agreement_table(r_all, statistics=["fleiss_kappa"], hedge="missing", clusters=None)
-    assert "ignored" in t.attrs["notes"][0]
+    t = agreement_table(r_all, statistics=["fleiss_kappa"], hedge="missing", clusters="unit")
+    assert "ignored" in t.notes[0]
     # a vocabulary sorted alphabetically is put in scale order
     view, _ = hedge_view(Ratings.from_array([["YES", "HEDGE"], ["NO", "HEDGE"]]))
     assert view.categories == ("NO", "HEDGE", "YES")
@@ -660,18 +661,19 @@ def test_hedge_views():
 
 def test_agreement_table_columns_and_clusters():
     r, _ = bundled("four")
-    t = quiet(agreement_table, r, statistics=["fleiss_kappa", "krippendorff_alpha_ordinal"])
+    res = quiet(agreement_table, r, statistics=["fleiss_kappa", "krippendorff_alpha_ordinal"])
+    t = res.table
     assert list(t.columns) == ["finding", "statistic", "estimate", "standard_error", "ci_low",
-                               "ci_high", "n_units", "n_raters", "method", "hedge"]
-    assert len(t) == 2 * r.n_findings and t.attrs["clusters"] == "patient"
+                               "ci_high", "n_units", "n_raters", "method", "hedge", "seed"]
+    assert len(t) == 2 * r.n_findings and res.settings["clusters"] == "patients"
     fk = t[t["statistic"] == "fleiss_kappa"]
-    assert (fk["method"] == "wald (cluster-robust)").all()
+    assert (fk["method"] == "wald (cluster-robust, patients)").all()
     assert (fk["ci_low"] < fk["estimate"]).all() and (fk["estimate"] < fk["ci_high"]).all()
     # no analytic SE for ordinal alpha: no interval, and the method says so
     ko = t[t["statistic"] == "krippendorff_alpha_ordinal"]
     assert ko["ci_low"].isna().all() and (ko["method"] == "none").all()
-    plain = quiet(agreement_table, r, statistics=["fleiss_kappa"], clusters="unit")
-    assert (plain["method"] == "wald").all()
+    plain = quiet(agreement_table, r, statistics=["fleiss_kappa"], clusters="unit").table
+    assert (plain["method"] == "wald (units)").all()
     # cluster-robust SEs are larger here: patients contribute several images
     assert (fk["standard_error"].to_numpy() > plain["standard_error"].to_numpy() * 0.95).all()
 
@@ -680,7 +682,7 @@ def test_undefined_findings_warn_in_table():
     r = Ratings.from_array(np.array([[["NO", "YES"], ["NO", "NO"]], [["NO", "YES"], ["NO", "YES"]]]),
                            findings=["rare", "common"])
     with pytest.warns(UndefinedAgreementWarning, match="rare: every read falls in one category"):
-        t = agreement_table(r, statistics=["fleiss_kappa"], clusters=None)
+        t = agreement_table(r, statistics=["fleiss_kappa"], clusters="unit").table
     assert np.isnan(t["estimate"][0]) and np.isfinite(t["estimate"][1])
 
 
@@ -710,8 +712,8 @@ def test_bootstrap_interval_brackets_estimate_and_is_reproducible():
 def test_table_bootstrap_uses_same_sums():
     r, _ = bundled("four")
     t = quiet(agreement_table, r, statistics=["gwet_ac1", "krippendorff_alpha_ordinal"],
-              ci="bootstrap", n_resamples=200, seed=5)
-    point = quiet(agreement_table, r, statistics=["gwet_ac1", "krippendorff_alpha_ordinal"])
+              ci="bootstrap", n_resamples=200, seed=5).table
+    point = quiet(agreement_table, r, statistics=["gwet_ac1", "krippendorff_alpha_ordinal"]).table
     np.testing.assert_allclose(t["estimate"], point["estimate"], **EXACT)
     assert t["method"].str.startswith("bootstrap bca (patients)").all()
     assert (t["ci_low"] <= t["estimate"]).all() and (t["estimate"] <= t["ci_high"]).all()
@@ -792,7 +794,7 @@ def test_table_bootstrap_is_one_resampling_for_all_statistics():
 
     r = adj.load_dataset("all_findings").ratings.select(findings=["Effusion", "Hernia"])
     t = agreement_table(r, statistics=["fleiss_kappa", "gwet_ac1"], ci="bootstrap",
-                        n_resamples=300, seed=11, method="percentile")
+                        n_resamples=300, seed=11, method="percentile").table
     t = t.set_index(["finding", "statistic"])
     for finding in ("Effusion", "Hernia"):
         one = r.select(findings=finding)

@@ -49,7 +49,7 @@ def test_four_findings_every_finding_and_standard_error():
     # the recorded inputs kept the first of each duplicated (image, reader) row
     r = adj.load_dataset("four_findings", duplicates="first").ratings
     names = list(next(iter(REF["four_findings"].values())))
-    t = agreement_table(r, statistics=names, clusters=None).set_index(["finding", "statistic"])
+    t = agreement_table(r, statistics=names, clusters="unit").table.set_index(["finding", "statistic"])
     for finding, results in REF["four_findings"].items():
         for name, ref in results.items():
             row = t.loc[(finding, name)]

@@ -21,6 +21,7 @@ from scipy.special import ndtr
 
 from ..ratings import MISSING, Ratings, as_ratings
 from . import terms
+from ..resample import bootstrap_sums, resolve_clusters
 from .cohen import cohen_statistic, joint_counts
 from .design import Design
 from .patterns import count_patterns
@@ -139,6 +140,9 @@ def undefined_reason(components: dict, f: int, categories: tuple) -> str:
     def get(key):
         v = components.get(key)
         return None if v is None else np.asarray(v)[..., f] if np.ndim(v) else v
+    if "n_category" in components and components.get("category") is None:
+        return ("which category is positive is not known (no 'YES', not two categories, "
+                "none declared): pass category= or the full categories=")
     n_pairable = get("n_pairable")
     if n_pairable is not None and n_pairable == 0:
         return "no unit has two or more reads"
@@ -179,7 +183,6 @@ def _single(finalize):
 
 
 def _bootstrap(stat, codes, *, clusters, n_resamples, seed, method, confidence_level):
-    from ..resample import bootstrap_sums
     return bootstrap_sums(stat.unit_stats(codes)[:, 0, :], _single(stat.finalize),
                           clusters=clusters, n_resamples=n_resamples, seed=seed,
                           method=method, confidence_level=confidence_level)
@@ -192,13 +195,21 @@ def _check_ci(ci) -> None:
 
 def compute(stat: SumStatistic, ratings: Ratings, *, ci=None, n_resamples=9999,
             seed=None, method="bca", clusters=None, confidence_level=0.95,
-            n_units=None, n_raters=None) -> AgreementResult:
-    """Point estimate, standard errors and (optionally) bootstrap of one statistic, one item."""
+            n_units=None, n_raters=None, stacklevel: int = 3,
+            carries_clusters: bool = False) -> AgreementResult:
+    """Point estimate, standard errors and (optionally) bootstrap of one statistic, one item.
+
+    ``clusters`` as everywhere (:func:`adjudicate.resample.resolve_clusters`): None = the
+    ratings' own (independent units, with a warning, when they carry none).
+    """
     _check_ci(ci)
     codes = ratings.codes
-    if clusters is not None and len(clusters) != codes.shape[0]:
-        raise ValueError(f"clusters must hold one id per unit: got {len(clusters)} ids for "
-                         f"{codes.shape[0]} units")
+    # a plain units x raters array cannot carry clusters: its Wald interval is the textbook
+    # one and says so (``clusters="units"``); a warning when units are resampled, or when a
+    # Ratings (which could carry patients) carries none
+    warn = ci == "bootstrap" or carries_clusters
+    design = resolve_clusters(clusters, ratings, warn=warn, stacklevel=stacklevel)
+    clusters = design.codes if design.clustered else None
     total = stat.sums(codes)
     comp = stat.components(total)
     estimate = float(comp["coefficient"][0])
@@ -215,12 +226,12 @@ def compute(stat: SumStatistic, ratings: Ratings, *, ci=None, n_resamples=9999,
     pvalue = 2 * float(ndtr(-abs(estimate) / se0)) if se0 > 0 else math.nan
     boot = None
     if ci == "bootstrap":
-        boot = _bootstrap(stat, codes, clusters=clusters, n_resamples=n_resamples, seed=seed,
+        boot = _bootstrap(stat, codes, clusters=design, n_resamples=n_resamples, seed=seed,
                           method=method, confidence_level=confidence_level)
     details = {k: (v[0] if np.ndim(v) else v) for k, v in comp.items()
                if k not in ("coefficient", "observed", "chance")}
     return AgreementResult(
-        statistic=estimate, standard_error=se, method=stat.label,
+        statistic=estimate, standard_error=se, name=stat.label, clusters=design.label,
         n_units=int(pairable[0] if n_units is None else n_units),
         n_raters=int(raters[0] if n_raters is None else n_raters), bootstrap=boot,
         standard_error_null=se0, pvalue=pvalue,
@@ -231,7 +242,8 @@ def compute(stat: SumStatistic, ratings: Ratings, *, ci=None, n_resamples=9999,
 
 def _statistic(name: str, data, categories, **options) -> AgreementResult:
     ratings = item_ratings(data, categories)
-    return compute(sum_statistic(name, ratings), ratings, **options)
+    return compute(sum_statistic(name, ratings), ratings, stacklevel=4,
+                   carries_clusters=isinstance(data, Ratings), **options)
 
 
 def _weights_name(base: str, weights) -> str:
@@ -255,9 +267,13 @@ _BOOT = """ci : {None, "bootstrap"}, optional
         Same seed, same resamples.
     method : {"bca", "percentile"}, default "bca"
         Bootstrap interval method.
-    clusters : sequence, optional
-        One id per unit (e.g. patient): units of a cluster are resampled together and the
-        analytic standard error is the cluster-robust (sandwich) version.
+    clusters : None, "unit", str or sequence, optional
+        What is resampled (:func:`adjudicate.resample.resolve_clusters`): None (default) the
+        clusters a ``Ratings`` carries (its patients), else independent units with an
+        :class:`~adjudicate.resample.IndependentUnitsWarning`; ``"unit"``: independent units
+        on purpose; a metadata column; or one id per unit (e.g. patient). Units of a cluster
+        are resampled together and the analytic standard error is the cluster-robust
+        (sandwich) version.
     confidence_level : float, default 0.95"""
 
 
@@ -325,7 +341,10 @@ def specific_agreement(data, category=None, *, categories: Sequence | None = Non
     {COMMON}
     category : label, optional
         The category whose specific agreement is wanted: the positive one by default
-        (``"YES"`` if present, else the last category -- 1 for 0/1 codes). Pass the negative
+        (:func:`adjudicate.ratings.positive_category`: the ratings' own, ``"YES"``, or the
+        last of two categories -- 1 for 0/1 codes). When the positive category is not known
+        (e.g. only one category occurs and none is declared) the result is undefined (NaN,
+        with a warning saying why), never agreement on another category. Pass the negative
         label (``"NO"``, 0) for negative specific agreement.
     {BOOT}
 
@@ -349,6 +368,17 @@ def specific_agreement(data, category=None, *, categories: Sequence | None = Non
     0.8
     >>> round(specific_agreement(data, category=0).statistic, 4)
     0.8
+
+    Only NO reads, no declared positive category: undefined, not 1.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     res = specific_agreement([[0, 0], [0, 0], [0, 0]], clusters="unit")
+    >>> res.statistic
+    nan
+    >>> specific_agreement([[0, 0], [0, 0]], categories=[0, 1], clusters="unit").statistic
+    nan
     """
     ratings = item_ratings(data, categories)
     design = Design.of(ratings)
@@ -362,7 +392,7 @@ def specific_agreement(data, category=None, *, categories: Sequence | None = Non
         label = f"Specific agreement on {category!r}"
     stat = specific_agreement_statistic(design, index, "specific_agreement", label)
     return compute(stat, ratings, ci=ci, n_resamples=n_resamples, seed=seed, method=method,
-                   clusters=clusters, confidence_level=confidence_level)
+                   clusters=clusters, confidence_level=confidence_level, carries_clusters=isinstance(data, Ratings))
 
 
 @_doc
@@ -428,7 +458,7 @@ def cohen_kappa(data, *, raters: Sequence | None = None, weights: Weights = None
             & (ratings.codes[:, pair[1], 0] != MISSING)).sum()
     return compute(stat, ratings, ci=ci, n_resamples=n_resamples, seed=seed, method=method,
                    clusters=clusters, confidence_level=confidence_level, n_units=both,
-                   n_raters=2)
+                   n_raters=2, carries_clusters=isinstance(data, Ratings))
 
 
 def _rater_position(ratings: Ratings, rater) -> int:
@@ -534,7 +564,7 @@ def light_kappa(data, *, weights: Weights = None, categories: Sequence | None = 
     ratings = item_ratings(data, categories)
     stat = sum_statistic(name, ratings)
     res = compute(stat, ratings, ci=ci, n_resamples=n_resamples, seed=seed, method=method,
-                  clusters=clusters, confidence_level=confidence_level)
+                  clusters=clusters, confidence_level=confidence_level, carries_clusters=isinstance(data, Ratings))
     return res
 
 
@@ -741,8 +771,11 @@ def krippendorff_alpha(data, *, level: Level = "nominal", categories: Sequence |
     Returns
     -------
     AgreementResult
-        ``details`` holds ``observed_disagreement`` and ``expected_disagreement``. No analytic
-        standard error (Krippendorff recommends the bootstrap): use ``ci="bootstrap"``.
+        ``details`` holds ``observed_disagreement`` and ``expected_disagreement``.
+        ``standard_error``: Gwet's (2014, ch. 3) large-sample standard error of alpha (from
+        the linearization of each unit's contribution; cluster-robust with ``clusters``),
+        used for the Wald interval. Krippendorff recommends the bootstrap:
+        ``ci="bootstrap"``.
 
     References
     ----------

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ratings import Ratings
+from ..ratings import Ratings, positive_category
 from .patterns import count_patterns
 
 __all__ = ["Design"]
@@ -45,13 +45,9 @@ class Design:
 
 
 def _positive_index(categories: tuple, positive) -> int | None:
-    if not categories:
-        return None
-    if positive is not None and positive in categories:
-        return categories.index(positive)
-    if "YES" in categories:
-        return categories.index("YES")
-    return len(categories) - 1
+    # the one rule of which category is positive lives in ratings.positive_category
+    label = positive_category(categories, positive if positive in categories else None)
+    return None if label is None else categories.index(label)
 
 
 def _negative_index(categories: tuple, positive: int | None) -> int | None:

@@ -33,7 +33,7 @@ class AgreementResult:
         Large-sample standard error for confidence intervals (NaN where none is defined;
         use ``ci="bootstrap"``). For Fleiss' kappa this is Gwet's general variance, never
         the null one.
-    method : str
+    name : str
         The coefficient's name, as in the literature.
     n_units : int
         Units that carry agreement information: read by two or more raters (for Cohen's
@@ -50,21 +50,24 @@ class AgreementResult:
         ``p_a`` and ``p_e`` of coefficients of the form ``(p_a - p_e) / (1 - p_e)``.
     confidence_level : float
         Default level of :meth:`confidence_interval`.
+    clusters : str
+        What was resampled and what the standard error is robust to (``"patients"``,
+        ``"units"``, ...; :func:`adjudicate.resample.resolve_clusters`).
     details : dict
         Further terms (Krippendorff's observed and expected disagreement, pairwise kappas...).
 
     Examples
     --------
-    >>> res = AgreementResult(0.5, standard_error=0.1, method="Fleiss' kappa", n_units=40,
+    >>> res = AgreementResult(0.5, standard_error=0.1, name="Fleiss' kappa", n_units=40,
     ...                       n_raters=3)
     >>> low, high = res.confidence_interval()
-    >>> round(low, 4), round(high, 4)
-    (0.304, 0.696)
+    >>> round(low, 4), round(high, 4), res.method
+    (0.304, 0.696, 'wald')
     """
 
     statistic: float
     standard_error: float = math.nan
-    method: str = ""
+    name: str = ""
     n_units: int = 0
     n_raters: int = 0
     bootstrap: Any = field(default=None, repr=False, compare=False)
@@ -74,29 +77,39 @@ class AgreementResult:
     chance_agreement: float = math.nan
     confidence_level: float = 0.95
     details: dict = field(default_factory=dict, repr=False, compare=False)
+    clusters: str = "units"
 
-    def confidence_interval(self, level: float | None = None, *,
+    @property
+    def method(self) -> str:
+        """The default interval method: the bootstrap's (``"bca"``/``"percentile"``) or
+        ``"wald"``."""
+        return self.bootstrap.method if self.bootstrap is not None else "wald"
+
+    def confidence_interval(self, confidence_level: float | None = None, *,
                             method: str | None = None) -> ConfidenceInterval:
         """Two-sided confidence interval ``(low, high)``.
 
         Parameters
         ----------
-        level : float, optional
-            Confidence level; default ``confidence_level`` (0.95 unless asked otherwise).
-        method : {None, "bootstrap", "analytic", "percentile", "bca"}, optional
+        confidence_level : float, optional
+            Default: the result's ``confidence_level`` (0.95 unless asked otherwise).
+        method : {None, "bootstrap", "wald", "percentile", "bca"}, optional
             Default: the bootstrap interval (with the bootstrap's own method) when the result
-            holds a bootstrap, else the analytic one. ``"analytic"`` forces the Wald interval
+            holds a bootstrap, else the Wald one. ``"wald"`` (also spelled ``"analytic"``)
+            forces the Wald interval
             ``statistic -/+ z * standard_error`` (upper end capped at 1, every coefficient's
             maximum); it is ``(nan, nan)`` where no standard error is defined.
             ``"percentile"`` or ``"bca"`` pick a bootstrap interval method.
         """
-        level = self.confidence_level if level is None else float(level)
+        level = self.confidence_level if confidence_level is None else float(confidence_level)
         if not 0 < level < 1:
-            raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
-        if method not in (None, "analytic", "bootstrap", "percentile", "bca"):
-            raise ValueError("method must be None, 'analytic', 'bootstrap', 'percentile' or "
+            raise ValueError(f"confidence_level must lie strictly between 0 and 1, got {level}")
+        if method not in (None, "wald", "analytic", "bootstrap", "percentile", "bca"):
+            raise ValueError("method must be None, 'wald', 'bootstrap', 'percentile' or "
                              f"'bca', got {method!r}")
-        if method != "analytic" and self.bootstrap is not None:
+        if method == "analytic":
+            method = "wald"
+        if method != "wald" and self.bootstrap is not None:
             boot_method = method if method in ("percentile", "bca") else None
             low, high = self.bootstrap.confidence_interval(level, method=boot_method)
             return ConfidenceInterval(float(low), float(high))

@@ -12,6 +12,14 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ..ratings import MISSING, Ratings, as_ratings
+from ..resample import (
+    _check_level,
+    _fresh_seed,
+    bootstrap_sums,
+    resolve_clusters,
+    stack_statistics,
+)
+from ..results import TableResult
 from ..vote import apply_hedge
 from .coefficients import coverage, undefined_reason
 from .design import Design
@@ -75,11 +83,10 @@ def hedge_view(ratings: Ratings, hedge: HedgeView = "category") -> tuple[Ratings
         return ratings, f"hedge={hedge!r} ignored: HEDGE is not a category"
     if hedge == "category":
         return _hedge_in_middle(ratings), "HEDGE kept as a category between NO and YES"
-    # the same recoding a vote applies (vote.apply_hedge); "missing" is the vote's "abstain"
-    policy = "abstain" if hedge == "missing" else hedge
+    # the same recoding a vote applies (vote.apply_hedge, the one home of HEDGE recoding)
     note = {"missing": "HEDGE read as missing (not read)", "negative": "HEDGE read as NO",
             "positive": "HEDGE read as YES"}[hedge]
-    return apply_hedge(ratings, policy, keep_category=False), note
+    return apply_hedge(ratings, hedge, keep_category=False), note
 
 
 def _hedge_in_middle(ratings: Ratings) -> Ratings:
@@ -101,9 +108,9 @@ def _hedge_in_middle(ratings: Ratings) -> Ratings:
 
 def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
                     hedge: HedgeView = "category", readers=None, findings=None,
-                    level: float = 0.95, ci: Literal["bootstrap"] | None = None,
+                    confidence_level: float = 0.95, ci: Literal["bootstrap"] | None = None,
                     n_resamples: int = 9999, seed=None, method: str = "bca",
-                    clusters: Literal["patient", "unit"] | None = "patient") -> pd.DataFrame:
+                    clusters=None) -> TableResult:
     """Agreement statistics for every finding: one row per finding and statistic.
 
     Each statistic is computed for all findings at once from per-unit sums
@@ -123,29 +130,41 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
         with a note, when HEDGE is not a category. The view used is the ``hedge`` column.
     readers, findings : list, optional
         Subsets of readers and findings (labels).
-    level : float, default 0.95
+    confidence_level : float, default 0.95
         Confidence level of ``ci_low``/``ci_high``.
     ci : {None, "bootstrap"}
         ``None``: Wald intervals from the analytic standard errors (Gwet's for Fleiss, AC1,
-        Brennan-Prediger and Conger; NaN for statistics without one). ``"bootstrap"``:
-        bootstrap intervals (and bootstrap standard errors) for every statistic.
-    n_resamples, seed, method
-        Bootstrap options (:func:`adjudicate.bootstrap_sums`); one seed gives all statistics
-        the same resamples.
-    clusters : {"patient", "unit", None}, default "patient"
-        ``"patient"``: images of one patient are not independent: the bootstrap resamples
-        patients and the analytic standard errors are cluster-robust. ``"unit"``/``None``:
-        units are independent (the textbook formulas). Falls back to units, with a note,
-        when the ratings carry no patient ids.
+        Brennan-Prediger, Conger and Krippendorff; NaN for statistics without one).
+        ``"bootstrap"``: bootstrap intervals (and bootstrap standard errors) for every
+        statistic.
+    n_resamples : int, default 9999
+        Bootstrap replicates.
+    seed : int, optional
+        One seed gives all statistics the same resamples; without one a seed is drawn, used
+        and recorded (``settings["seed"]`` and the ``seed`` column).
+    method : {"bca", "percentile"}, default "bca"
+        Bootstrap interval method.
+    clusters : None, "unit", str or array_like
+        What is resampled and what the cluster-robust standard errors group
+        (:func:`adjudicate.resample.resolve_clusters`): ``None`` (default) the clusters the
+        ratings carry (patients for the NIH data; units, with an
+        :class:`~adjudicate.resample.IndependentUnitsWarning`, when none are known),
+        ``"unit"`` independent units, a column of ``ratings.meta``, or one id per unit (e.g.
+        ``ratings.clusters``).
 
     Returns
     -------
-    DataFrame
-        Columns ``finding, statistic, estimate, standard_error, ci_low, ci_high, n_units,
-        n_raters, method, hedge``. ``n_units`` counts units read at least twice, ``n_raters``
-        readers with a read of the finding; ``method`` says how the interval was made.
-        ``attrs`` holds ``hedge``, ``notes``, ``labels`` (statistic name -> name in the
-        literature), ``level`` and ``clusters``.
+    TableResult
+        ``.table`` has columns ``finding, statistic, estimate, standard_error, ci_low,
+        ci_high, n_units, n_raters, method, hedge, seed``: ``n_units`` counts units read at
+        least twice, ``n_raters`` readers with a read of the finding; ``method`` says how the
+        interval was made and over what (``"wald (cluster-robust, patients)"``, ``"wald
+        (units)"``, ``"bootstrap bca (patients)"``). ``.settings`` holds ``hedge``,
+        ``hedge_note``, ``confidence_level``, ``clusters``, ``ci``, ``n_resamples``,
+        ``method``, ``seed`` and ``labels`` (statistic name -> name in the literature);
+        ``.notes`` what the reader of the table should know; ``.bootstrap`` the
+        :class:`~adjudicate.BootstrapResult` (distribution shaped (findings, statistics)).
+        :meth:`~adjudicate.TableResult.wide` gives the ``estimate [low, high]`` view.
 
     References
     ----------
@@ -160,28 +179,33 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
     >>> truth = rng.random((60, 1, 2)) < 0.3
     >>> reads = np.where(rng.random((60, 3, 2)) < 0.85, truth, ~truth)
     >>> r = Ratings.from_array(np.where(reads, "YES", "NO"), findings=["Mass", "Nodule"])
-    >>> t = agreement_table(r, statistics=["fleiss_kappa", "krippendorff_alpha"], clusters=None)
-    >>> t[["finding", "statistic", "n_units", "n_raters", "hedge"]]
-      finding           statistic  n_units  n_raters     hedge
-    0    Mass        fleiss_kappa       60         3  category
-    1    Mass  krippendorff_alpha       60         3  category
-    2  Nodule        fleiss_kappa       60         3  category
-    3  Nodule  krippendorff_alpha       60         3  category
-    >>> t.attrs["notes"]
-    ["hedge='category' ignored: HEDGE is not a category"]
+    >>> res = agreement_table(r, statistics=["fleiss_kappa", "krippendorff_alpha"],
+    ...                       clusters="unit")
+    >>> res.table[["finding", "statistic", "n_units", "n_raters", "method"]]
+      finding           statistic  n_units  n_raters        method
+    0    Mass        fleiss_kappa       60         3  wald (units)
+    1    Mass  krippendorff_alpha       60         3  wald (units)
+    2  Nodule        fleiss_kappa       60         3  wald (units)
+    3  Nodule  krippendorff_alpha       60         3  wald (units)
+    >>> res.notes
+    ("hedge='category' ignored: HEDGE is not a category",)
+    >>> boot = agreement_table(r, statistics=["fleiss_kappa"], clusters="unit",
+    ...                        ci="bootstrap", n_resamples=200, seed=3)
+    >>> boot.settings["seed"], boot.table["method"].iloc[0]
+    (3, 'bootstrap bca (units)')
     """
     if not isinstance(ratings, Ratings):
         ratings = as_ratings(ratings)
     if ci not in (None, "analytic", "bootstrap"):
         raise ValueError(f"ci must be None or 'bootstrap', got {ci!r}")
-    if clusters not in ("patient", "unit", None):
-        raise ValueError(f"clusters must be 'patient', 'unit' or None, got {clusters!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
+    confidence_level = _check_level(confidence_level)
     if readers is not None or findings is not None:
         ratings = ratings.select(readers=readers, findings=findings)
+    design = resolve_clusters(clusters, ratings, stacklevel=2)
     view, hedge_note = hedge_view(ratings, hedge)
     notes = [hedge_note] if "ignored" in hedge_note else []
+    if not design.clustered and clusters is None:
+        notes.append("no clusters known: units treated as independent")
     if statistics is None:
         statistics = list(DEFAULT_STATISTICS)
         if (Design.of(view).effective.sum(1) >= 3).any():
@@ -191,18 +215,14 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
     if unknown:
         raise ValueError(f"unknown statistics {unknown}; choose from {', '.join(STATISTICS)}")
 
-    cluster_ids = None
-    if clusters == "patient":
-        if view.clusters is None:
-            notes.append("no patient ids: units treated as independent")
-        else:
-            cluster_ids = view.clusters
+    cluster_ids = design.codes if design.clustered else None
     codes = view.codes
     pairable, n_raters = coverage(codes, view.n_categories)
-    z = float(ndtri((1 + level) / 2))
+    z = float(ndtri((1 + confidence_level) / 2))
     stats = [sum_statistic(name, view) for name in statistics]
     labels = {name: stat.label for name, stat in zip(statistics, stats)}
     estimates, ses, lows, highs, hows = [], [], [], [], []
+    wald = ("wald (cluster-robust, " if design.clustered else "wald (") + design.label + ")"
     for stat in stats:  # a handful of statistics, each over all findings at once
         total = stat.sums(codes)
         comp = stat.components(total)
@@ -221,36 +241,41 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
             ses.append(se)
             lows.append(estimate - z * se)
             highs.append(np.minimum(estimate + z * se, 1.0))
-            wald = "wald" + (" (cluster-robust)" if cluster_ids is not None else "")
             hows.append(np.where(np.isfinite(se), wald, "none").astype(object))
+    boot = None
     if ci == "bootstrap" and stats:
         # every statistic on the same replicates: one W @ S for all of them
-        from ..resample import bootstrap_sums, stack_statistics
+        seed = _fresh_seed(seed)
         unit_stats, finalize = stack_statistics(*[(st.unit_stats(codes), st.finalize)
                                                   for st in stats])
-        boot = bootstrap_sums(unit_stats, finalize, clusters=cluster_ids,
+        boot = bootstrap_sums(unit_stats, finalize, clusters=design,
                               n_resamples=n_resamples, seed=seed, method=method,
-                              confidence_level=level)
-        low, high = boot.confidence_interval(level)  # (findings, statistics)
+                              confidence_level=confidence_level)
+        low, high = boot.confidence_interval(confidence_level)  # (findings, statistics)
         se = np.asarray(boot.standard_error, np.float64)
-        how = f"bootstrap {method}" + (" (patients)" if cluster_ids is not None else "")
+        how = f"bootstrap {boot.method} ({design.label})"
         ses, lows, highs = list(se.T), list(np.asarray(low).T), list(np.asarray(high).T)
         hows = [np.full(view.n_findings, how, dtype=object)] * len(stats)
+    recorded = seed if ci == "bootstrap" and not isinstance(seed, np.random.Generator) else None
     frames = [pd.DataFrame({
         "finding": view.findings, "statistic": name, "estimate": est,
         "standard_error": se, "ci_low": lo, "ci_high": hi,
         "n_units": pairable.astype(np.int64), "n_raters": n_raters.astype(np.int64),
-        "method": how, "hedge": hedge,
+        "method": how, "hedge": hedge, "seed": recorded,
     }) for name, est, se, lo, hi, how in zip(statistics, estimates, ses, lows, highs, hows)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["finding", "statistic", "estimate", "standard_error", "ci_low", "ci_high",
-                 "n_units", "n_raters", "method", "hedge"])
+        columns=list(TABLE_COLUMNS))
     order = {s: i for i, s in enumerate(statistics)}
     f_order = {f: i for i, f in enumerate(view.findings)}
     table = table.sort_values(["finding", "statistic"], key=lambda col: col.map(
         f_order if col.name == "finding" else order), kind="stable").reset_index(drop=True)
-    table.attrs.update(hedge=hedge, notes=notes, labels=labels, level=level,
-                       clusters="patient" if cluster_ids is not None else "unit",
-                       hedge_note=hedge_note)
-    return table
+    settings = {"hedge": hedge, "hedge_note": hedge_note, "confidence_level": confidence_level,
+                "clusters": design.label, "ci": ci or "wald", "method": method if boot else "wald",
+                "n_resamples": n_resamples if boot else None, "seed": recorded,
+                "labels": labels}
+    return TableResult(table, settings=settings, notes=tuple(notes), bootstrap=boot)
 
+
+TABLE_COLUMNS = ("finding", "statistic", "estimate", "standard_error", "ci_low", "ci_high",
+                 "n_units", "n_raters", "method", "hedge", "seed")
+"""Columns of :func:`agreement_table`'s ``.table``."""
