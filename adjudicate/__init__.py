@@ -86,14 +86,17 @@ __all__ += [
     "resolve_clusters", "stack_statistics",
 ]
 
-# --- raters (readers, NLP labels) against a reference standard ---
-from .accuracy import (
+# --- any rater (readers, NLP labels, a model's calls) against a reference standard ---
+from .compare import (
     STATISTICS,
+    ComparisonResult,
     UndefinedStatisticWarning,
     accuracy_statistics,
     accuracy_table,
     bootstrap_p_value,
+    compare_raters,
     confusion_cells,
+    format_comparison,
     leave_one_out_reference,
     paired_accuracy_difference,
 )
@@ -102,15 +105,17 @@ from .nlp import (
     NLPComparison,
     NLPMapping,
     compare_nlp,
-    format_comparison,
     load_nlp_mapping,
     nlp_ratings,
     parse_finding_labels,
 )
+from .ratings import positive_category
+from .results import format_cell, wide_view
 
 __all__ += [
     "NIH_LABELS",
     "STATISTICS",
+    "ComparisonResult",
     "NLPComparison",
     "NLPMapping",
     "UndefinedStatisticWarning",
@@ -118,13 +123,17 @@ __all__ += [
     "accuracy_table",
     "bootstrap_p_value",
     "compare_nlp",
+    "compare_raters",
     "confusion_cells",
+    "format_cell",
     "format_comparison",
     "leave_one_out_reference",
     "load_nlp_mapping",
     "nlp_ratings",
     "paired_accuracy_difference",
     "parse_finding_labels",
+    "positive_category",
+    "wide_view",
 ]
 
 __version__ = "0.1.0"

@@ -1,26 +1,24 @@
-"""The NIH NLP labels (``Finding Labels``) as a rater, and how they compare with the experts.
+"""The NIH NLP labels (``Finding Labels``) as a rater: the vocabulary mapping, and the study.
 
 The NIH ChestX-ray14 ``Finding Labels`` were mined from radiology reports by NLP (Wang et al.
-2017): pipe-separated names from a vocabulary of 14 findings, or ``No Finding``. This module
+2017). Their parser lives with the other parsers (:mod:`adjudicate.io.nlp_labels`); this
+module
 
-- parses them (:func:`parse_finding_labels`), strictly: an unknown name is an error naming the
-  unit, ``No Finding`` together with a finding is reported;
 - maps the NIH vocabulary onto each expert-label dataset's findings with a mapping kept as data
   (``data_schemas/mappings/nlp_mapping.json``, :func:`load_nlp_mapping`), overridable by a dict
   or a JSON file: spelling differences, findings split in two, ``Abnormal`` = not
   ``No Finding``, and findings with *no* NLP counterpart (missing, never NO);
 - turns them into a one-reader :class:`~adjudicate.Ratings` named ``"nlp"``
   (:func:`nlp_ratings`);
-- compares NLP and readers with a reference standard (:func:`compare_nlp`), with the tidy table
-  and the paired reader-minus-NLP differences, and renders the result
-  (:func:`format_comparison`) as a terminal table, CSV or JSON.
+- runs the NIH study (:func:`compare_nlp`): the generic "rater vs reference, readers vs
+  leave-one-out, paired difference" workflow of :func:`adjudicate.compare.compare_raters`
+  with the NLP labels as the rater and a published or majority reference.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,16 +29,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError
-from .accuracy import (
-    CELLS,
-    STATISTICS,
-    UndefinedStatisticWarning,
-    accuracy_table,
-    leave_one_out_reference,
-    paired_accuracy_difference,
-)
+from .compare import ComparisonResult, compare_raters, format_comparison
 from .datasets import Dataset, load_dataset
+from .io.nlp_labels import NIH_LABELS, NO_FINDING, parse_finding_labels
 from .ratings import MISSING, Ratings
 from .reproduce import GROUND_TRUTH_READERS
 from .vote import majority_vote
@@ -59,18 +50,6 @@ __all__ = [
 _MAPPING_FILE = ("mappings", "nlp_mapping.json")
 
 
-NIH_LABELS: tuple[str, ...] = (
-    "Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
-    "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening",
-    "Hernia", "No Finding",
-)
-"""The NIH ``Finding Labels`` vocabulary: 14 findings and ``No Finding``, NIH spelling.
-
-A fact of the NIH release (Wang et al. 2017), not a choice; the mapping file repeats it and is
-checked against it when read."""
-NO_FINDING = "No Finding"
-
-
 @cache
 def _mapping_document() -> dict:
     """The bundled mapping, read on first use (so ``import adjudicate`` never needs it)."""
@@ -87,86 +66,6 @@ def _mapping_document() -> dict:
         raise ValueError(f"{'/'.join(_MAPPING_FILE)}: its nih_vocabulary differs from the NIH "
                          f"vocabulary {NIH_LABELS}")
     return doc
-
-
-# --------------------------------------------------------------------------- parsing
-def parse_finding_labels(labels, *, vocabulary=NIH_LABELS,
-                         conflicts: Literal["raise", "warn"] = "raise") -> pd.DataFrame:
-    """Parse NIH ``Finding Labels`` strings into a units x labels table of booleans.
-
-    Parameters
-    ----------
-    labels : Series or sequence of str
-        One pipe-separated string per unit (``"Effusion|Mass"``, ``"No Finding"``); the index
-        names the units. Blanks around names are ignored; a missing or empty string gives the
-        unit no labels at all (``<NA>`` in every column), not ``No Finding``.
-    vocabulary : sequence of str
-        The known names (default: :data:`NIH_LABELS`). Any other name is an error.
-    conflicts : {"raise", "warn"}
-        ``No Finding`` excludes every other label; a unit breaking that is an error (default)
-        or a warning (both flags are kept).
-
-    Returns
-    -------
-    DataFrame
-        Index of ``labels``, one nullable-boolean column per vocabulary name in vocabulary
-        order.
-
-    Raises
-    ------
-    InputError
-        Naming the first unit with an unknown name (and how many units have one), or the units
-        where ``No Finding`` comes with a finding.
-
-    Examples
-    --------
-    >>> s = pd.Series(["No Finding", "Effusion|Mass", "Pleural_Thickening"], index=["a", "b", "c"])
-    >>> t = parse_finding_labels(s)
-    >>> t.loc["b"][t.loc["b"]].index.tolist()
-    ['Effusion', 'Mass']
-    >>> int(t["No Finding"].sum())
-    1
-    >>> parse_finding_labels(pd.Series(["Mass|Pleural Thickening"], index=["u7"]))
-    ... # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    adjudicate._errors.InputError: column 'Finding Labels': unit u7: unknown NIH label 'Pleural Thickening' (did you mean 'Pleural_Thickening'?); 1 unit(s) ...
-    """
-    if conflicts not in ("raise", "warn"):
-        raise ValueError(f"conflicts must be 'raise' or 'warn', got {conflicts!r}")
-    series = labels if isinstance(labels, pd.Series) else pd.Series(list(labels))
-    vocabulary = list(vocabulary)
-    text = series.astype("string").str.strip()
-    missing = (text.isna() | (text == "")).to_numpy()
-    # explode on positions, so duplicated unit ids cannot mix rows
-    names = (text.reset_index(drop=True).str.split("|").explode().str.strip())
-    names = names[names.notna() & (names != "")]
-    unknown = ~names.isin(vocabulary)
-    if unknown.any():
-        pos = int(names.index[unknown.to_numpy()][0])
-        bad = names[unknown].iloc[0]
-        close = difflib.get_close_matches(bad, vocabulary, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        n_units = names.index[unknown.to_numpy()].nunique()
-        raise InputError(f"unit {series.index[pos]}: unknown NIH label {bad!r}{hint}; "
-                         f"{n_units} unit(s) have unknown labels; known: "
-                         + ", ".join(vocabulary), column="Finding Labels")
-    flags = np.zeros((len(series), len(vocabulary)), dtype=bool)
-    flags[names.index.to_numpy(dtype=np.intp),
-          pd.Index(vocabulary).get_indexer(names.to_numpy())] = True
-    if NO_FINDING in vocabulary:
-        j = vocabulary.index(NO_FINDING)
-        clash = flags[:, j] & (flags.sum(axis=1) > 1)
-        if clash.any():
-            units = list(series.index[clash])
-            message = (f"'{NO_FINDING}' together with a finding in {len(units)} unit(s): "
-                       + ", ".join(map(str, units[:5])) + (" ..." if len(units) > 5 else ""))
-            if conflicts == "raise":
-                raise InputError(message, column="Finding Labels")
-            warnings.warn(message, UserWarning, stacklevel=2)
-    table = pd.DataFrame(flags, index=series.index, columns=vocabulary).astype("boolean")
-    table.loc[missing] = pd.NA
-    return table
 
 
 # --------------------------------------------------------------------------- the mapping
@@ -414,61 +313,38 @@ def nlp_ratings(data, mapping=None, *, dataset: str | None = None) -> Ratings:
 _REFERENCES = ("published", "majority")
 
 
-@dataclass(frozen=True)
-class NLPComparison:
+@dataclass(frozen=True, eq=False)
+class NLPComparison(ComparisonResult):
     """NLP labels and readers against a reference standard (:func:`compare_nlp`).
+
+    A :class:`~adjudicate.compare.ComparisonResult` (``table``, ``differences``,
+    ``settings`` with the seed used, ``notes``, ``bootstrap``) that also keeps the NIH
+    mapping used.
 
     Attributes
     ----------
-    dataset : str
-    reference : {"published", "majority"}
-    table : DataFrame
-        Tidy, one row per (rater, reference, finding, statistic): ``finding``, ``rater``
-        (``"nlp"``, a reader id, or the reference's own name for its ``prevalence`` rows),
-        ``reference`` (``"published"``, ``"majority"`` or ``"leave-one-out"``), ``statistic``
-        (one of :data:`~adjudicate.accuracy.STATISTICS`), ``estimate``, ``ci_low``,
-        ``ci_high``, ``wilson_low``, ``wilson_high``, ``n_units``, ``n_excluded``, ``tp``,
-        ``fp``, ``fn``, ``tn``, ``method``, ``note`` (e.g. "no NLP counterpart").
-    differences : DataFrame
-        Reader minus NLP, one row per (reader, reference, finding, statistic), on the units
-        both have a label for, the same bootstrap replicates; ``p_value``, ``p_adjusted``
-        (across findings, per reader, reference and statistic) and ``reject``.
     mapping : NLPMapping
         The NIH-to-dataset mapping used.
-    policy : dict
-        Every option, including the seed actually used (drawn when none was given).
-    notes : tuple of str
-        What the reference is, tie and exclusion counts, findings without NLP counterpart.
     """
 
-    dataset: str
-    reference: str
-    table: pd.DataFrame = field(repr=False)
-    differences: pd.DataFrame = field(repr=False)
-    mapping: NLPMapping = field(repr=False)
-    policy: dict = field(repr=False)
-    notes: tuple = ()
+    mapping: NLPMapping = field(default=None, repr=False)
+
+    @property
+    def dataset(self) -> str:
+        return self.settings["dataset"]
+
+    @property
+    def reference(self) -> str:
+        return self.settings["reference"]
 
     @property
     def no_counterpart(self) -> tuple:
         """Findings the NLP labels cannot express: reported as such, never as zeros."""
-        return self.mapping.no_counterpart
-
-    def to_frame(self) -> pd.DataFrame:
-        """Both tables in one tidy frame, told apart by ``comparison``.
-
-        ``comparison`` is ``"accuracy"`` (a rater against the reference) or ``"rater - nlp"``
-        (the paired difference); columns that do not apply are empty.
-        """
-        acc = self.table.assign(comparison="accuracy")
-        diff = self.differences.assign(comparison="rater - nlp")
-        frame = pd.concat([acc, diff], ignore_index=True, sort=False)
-        first = ["comparison", "finding", "rater", "reference", "statistic", "estimate",
-                 "ci_low", "ci_high"]
-        return frame[first + [c for c in frame.columns if c not in first]]
+        return tuple(f for f in self.mapping.no_counterpart if f in set(self.table.finding))
 
 
-def _reference_standard(ds: Dataset, reference: str, hedge: str, ties: str):
+def _reference_standard(ds: Dataset, readers: Ratings, reference: str, hedge: str, ties: str,
+                        seed):
     """(Ratings, note) of the reference standard."""
     if reference == "published":
         ref = Ratings.from_labels(ds.labels, reader="published", clusters=ds.ratings.clusters)
@@ -478,12 +354,12 @@ def _reference_standard(ds: Dataset, reference: str, hedge: str, ties: str):
         return ref, note
     if ds.name == "all_findings":
         vote = majority_vote(ds.ratings, readers=list(GROUND_TRUTH_READERS), hedge=hedge,
-                             ties=ties)
+                             ties=ties, seed=seed)
         note = ("reference 'majority': plain majority of the 3 ground-truth readers, WITHOUT "
                 "the Other rule; it equals the published labels except for 'Other', which "
                 "has no NLP counterpart, so it changes only the readers' 'Other' rows")
     else:
-        vote = majority_vote(ds.ratings, hedge=hedge, ties=ties)
+        vote = majority_vote(readers, hedge=hedge, ties=ties, seed=seed)
         note = (f"reference 'majority': majority of every reader of each unit (hedge={hedge}, "
                 f"ties={ties}); each reader's own read is part of it, so readers are graded "
                 "only against the leave-one-out majority")
@@ -493,29 +369,19 @@ def _reference_standard(ds: Dataset, reference: str, hedge: str, ties: str):
     return vote.to_ratings("majority"), note
 
 
-def _placeholder_rows(findings, rater: str, reference: str, note: str) -> pd.DataFrame:
-    n = len(findings) * len(STATISTICS)
-    return pd.DataFrame({
-        "finding": np.repeat(np.asarray(findings, dtype=object), len(STATISTICS)),
-        "rater": rater, "reference": reference,
-        "statistic": np.tile(np.asarray(STATISTICS, dtype=object), len(findings)),
-        "estimate": np.full(n, np.nan), "n_units": 0, "note": note,
-    })
-
-
 def compare_nlp(dataset: str | Dataset = "all_findings", *,
                 reference: Literal["published", "majority"] = "published",
+                readers=None, findings=None,
                 n_resamples: int = 9999, seed=None, confidence_level: float = 0.95,
-                method: Literal["bca", "percentile"] = "bca",
-                hedge: Literal["negative", "positive", "abstain"] = "negative",
-                ties: Literal["abstain", "negative", "positive", "random"] = "abstain",
-                p_adjust: str = "holm", mapping=None, progress: bool | None = None
-                ) -> NLPComparison:
+                method: Literal["bca", "percentile"] | None = None,
+                hedge: Literal["negative", "positive", "missing"] = "negative",
+                ties: Literal["random", "negative", "positive", "missing"] = "random",
+                p_adjust: str = "holm", mapping=None, clusters=None,
+                progress: bool | None = None) -> NLPComparison:
     """The NIH NLP labels and the individual readers against a reference standard.
 
     For every finding with an NLP counterpart: sensitivity, specificity, PPV, NPV, Cohen's
-    kappa, percent agreement and prevalence, with patient-clustered bootstrap intervals and
-    Wilson intervals, of
+    kappa, percent agreement and prevalence, with patient-clustered intervals, of
 
     - the NLP labels against the reference;
     - all-findings only: the two readers outside the ground-truth panel against the reference
@@ -526,8 +392,8 @@ def compare_nlp(dataset: str | Dataset = "all_findings", *,
 
     and the paired difference reader minus NLP against the same reference (the reader's
     leave-one-out reference for the second kind), on the units both have labels for, with
-    bootstrap p-values adjusted across findings. Every bootstrap uses the same seed, so all
-    rows see the same resampled patients.
+    p-values that invert the reported intervals, adjusted across findings. The workflow is
+    :func:`adjudicate.compare.compare_raters`; every part uses the same seed.
 
     Parameters
     ----------
@@ -536,23 +402,30 @@ def compare_nlp(dataset: str | Dataset = "all_findings", *,
     reference : {"published", "majority"}
         ``"published"``: the released labels. ``"majority"``: the majority vote of the
         ground-truth readers without the Other rule (all-findings; equal to the published
-        labels but for ``Other``) or of all readers of each unit (four-findings).
+        labels but for ``Other``) or of all (chosen) readers of each unit (four-findings).
+    readers : sequence, optional
+        Reader ids of the panel graded (default: all).
+    findings : sequence, optional
+        Findings to compare (default: all).
     n_resamples : int, default 9999
         Bootstrap replicates (the CLI's ``--bootstrap``).
     seed : int, optional
-        The CLI's ``--seed``. Without one, a seed is drawn and recorded in ``policy``.
+        The CLI's ``--seed``. Without one, a seed is drawn and recorded in ``settings``.
     confidence_level : float, default 0.95
-    method : {"bca", "percentile"}
-        Bootstrap interval method.
-    hedge : {"negative", "positive", "abstain"}
+    method : {None, "bca", "percentile"}
+        Interval method (None: Wilson for proportions with few events, BCa otherwise).
+    hedge : {"negative", "positive", "missing"}
         What a four-findings HEDGE read counts as (readers and votes).
-    ties : {"abstain", "negative", "positive", "random"}
+    ties : {"random", "negative", "positive", "missing"}
         Ties of the majority votes (the leave-one-out vote of four-findings readers, with two
-        other readers, ties often): "abstain" leaves the unit out, counted in ``n_excluded``.
+        other readers, ties often): a seeded coin flip by default, so the reader graded is
+        not favoured (see :func:`~adjudicate.compare.leave_one_out_reference`).
     p_adjust : str, default "holm"
         :func:`statsmodels.stats.multitest.multipletests` method across findings.
     mapping : dict, str or Path, optional
         Override of the NIH mapping (:func:`load_nlp_mapping`).
+    clusters : None, "unit", str or array_like
+        What is resampled (default: the patients).
     progress : bool, optional
         Bootstrap progress bars on stderr.
 
@@ -577,171 +450,32 @@ def compare_nlp(dataset: str | Dataset = "all_findings", *,
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     if reference not in _REFERENCES:
         raise ValueError(f"reference must be one of {_REFERENCES}, got {reference!r}")
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-    readers = ds.ratings
-    m = load_nlp_mapping(ds.name, mapping, findings=list(readers.findings))
-    nlp = nlp_ratings(ds, mapping)
-    with_nlp = [f for f in readers.findings if f not in m.no_counterpart]
-    ref, ref_note = _reference_standard(ds, reference, hedge, ties)
-    opts = dict(hedge=hedge, n_resamples=n_resamples, seed=seed, method=method,
-                confidence_level=confidence_level, progress=progress)
+    from .resample import _fresh_seed
 
-    parts, diffs = [], []
-    nlp_sel = nlp.select(findings=with_nlp)
-    with warnings.catch_warnings():
-        # undefined statistics are expected here (rare findings, readers with few units):
-        # they are counted into the notes and one summary warning below, not one per table
-        warnings.simplefilter("ignore", UndefinedStatisticWarning)
-        own = accuracy_table(ref, ref, reference_name=reference, **opts)  # its prevalence
-        parts.append(own[own.statistic == "prevalence"].assign(rater=reference))
-        parts.append(accuracy_table(nlp_sel, ref, reference_name=reference, **opts))
-        if m.no_counterpart:
-            parts.append(_placeholder_rows(m.no_counterpart, "nlp", reference,
-                                           "no NLP counterpart"))
-        if ds.name == "all_findings":
-            outside = [r for r in readers.readers if r not in GROUND_TRUTH_READERS]
-            panel = readers.select(readers=outside)
-            parts.append(accuracy_table(panel, ref, reference_name=reference, **opts))
-            diffs.append(paired_accuracy_difference(
-                panel.select(findings=with_nlp), nlp_sel, ref, reference_name=reference,
-                p_adjust=p_adjust, **opts))
-        loo = leave_one_out_reference(readers, hedge=hedge, ties=ties, seed=seed)
-        parts.append(accuracy_table(readers, loo, reference_name="leave-one-out", **opts))
-        diffs.append(paired_accuracy_difference(
-            readers.select(findings=with_nlp), nlp_sel, loo.select(findings=with_nlp),
-            reference_name="leave-one-out", p_adjust=p_adjust, **opts))
-    table = pd.concat(parts, ignore_index=True, sort=False)
-    table["note"] = table["note"].fillna("") if "note" in table else ""
-    table["n_units"] = table["n_units"].astype("int64")
-    counts = [*CELLS, "n_excluded", "n_undefined"]
-    table[counts] = table[counts].astype("Int64")  # NA where no NLP counterpart
-    differences = pd.concat(diffs, ignore_index=True)
-    nan_rows = table[(table.note == "") & table.estimate.isna()]
-    n_undefined = (len(nan_rows), int(differences["estimate"].isna().sum()))
-    notes = (ref_note, *loo.notes,
+    seed = _fresh_seed(seed)
+    panel = ds.ratings
+    m = load_nlp_mapping(ds.name, mapping, findings=list(panel.findings))
+    nlp = nlp_ratings(ds, mapping)
+    if readers is not None or findings is not None:
+        panel = panel.select(readers=readers, findings=findings)
+        nlp = nlp.select(findings=list(panel.findings))
+    ref, ref_note = _reference_standard(ds, panel, reference, hedge, ties, seed)
+    if findings is not None:
+        ref = ref.select(findings=list(panel.findings))
+    outside = None
+    if ds.name == "all_findings":
+        outside = [r for r in panel.readers if r not in GROUND_TRUTH_READERS]
+    res = compare_raters(
+        nlp, ref, readers=panel, readers_vs_reference=outside, reference_name=reference,
+        hedge=hedge, ties=ties, n_resamples=n_resamples, seed=seed,
+        confidence_level=confidence_level, method=method, clusters=clusters,
+        p_adjust=p_adjust, no_label_note="no NLP counterpart", progress=progress)
+    no_counterpart = [f for f in m.no_counterpart if f in set(panel.findings)]
+    notes = (ref_note, *res.notes,
              *(f"{f!r} has no NLP counterpart: its NLP rows are empty (NaN), not zeros. "
                + m.descriptions.get(f, "").removeprefix("No counterpart: ")
-               for f in m.no_counterpart))
-    if any(n_undefined):
-        by_stat = nan_rows.groupby("statistic", sort=False).size()
-        notes += (f"undefined (0/0, reported as NaN): {n_undefined[0]} estimates ("
-                  + ", ".join(f"{k} {v}" for k, v in by_stat.items())
-                  + f") and {n_undefined[1]} differences; e.g. sensitivity where a reference "
-                  "has no positive among the units compared",)
-        warnings.warn(f"compare_nlp: {n_undefined[0]} estimates and {n_undefined[1]} "
-                      "differences are undefined (0/0) and reported as NaN; see the notes",
-                      UndefinedStatisticWarning, stacklevel=2)
-    policy = {"dataset": ds.name, "reference": reference, "n_resamples": n_resamples,
-              "seed": seed, "confidence_level": confidence_level, "method": method,
-              "hedge": hedge, "ties": ties, "p_adjust": p_adjust, "clusters": "patients",
-              "mapping": m.source}
-    return NLPComparison(dataset=ds.name, reference=reference, table=table,
-                         differences=differences, mapping=m, policy=policy, notes=notes)
-
-
-# --------------------------------------------------------------------------- rendering
-_SHORT = {"sensitivity": "sens", "specificity": "spec", "ppv": "ppv", "npv": "npv",
-          "kappa": "kappa", "percent_agreement": "agree", "prevalence": "prev"}
-
-
-def _fmt(x: float, signed: bool = False) -> str:
-    if pd.isna(x):
-        return "-"
-    text = f"{x:+.2f}" if signed else f"{x:.2f}"
-    return text.replace("0.", ".", 1)
-
-
-def _cell(est, lo, hi, signed=False, mark="") -> str:
-    if pd.isna(est):
-        return "-"
-    inner = f" [{_fmt(lo, signed)},{_fmt(hi, signed)}]" if not pd.isna(lo) else ""
-    return f"{_fmt(est, signed)}{inner}{mark}"
-
-
-def _wide(rows: pd.DataFrame, index: list, signed=False, stars=False) -> pd.DataFrame:
-    rows = rows.assign(cell=[
-        _cell(e, lo, hi, signed, "*" if stars and rj else "")
-        for e, lo, hi, rj in zip(rows.estimate, rows.ci_low, rows.ci_high,
-                                 rows.get("reject", pd.Series(False, index=rows.index)))])
-    wide = rows.pivot_table(index=index, columns="statistic", values="cell", aggfunc="first",
-                            sort=False)
-    wide = wide[[s for s in STATISTICS if s in wide.columns]].rename(columns=_SHORT)
-    n = rows.groupby(index, sort=False)["n_units"].first()
-    wide.insert(0, "n", n.reindex(wide.index))
-    if "n_excluded" in rows:
-        ex = rows.groupby(index, sort=False)["n_excluded"].first().reindex(wide.index)
-        if (ex.fillna(0) > 0).any():
-            wide.insert(1, "excl", ex.fillna(0).astype(int))
-    wide.columns.name = None
-    return wide
-
-
-def format_comparison(result: NLPComparison, format: Literal["table", "csv", "json"] = "table"
-                      ) -> str:
-    """Render a :func:`compare_nlp` result: a terminal table, or the tidy rows as CSV/JSON.
-
-    Parameters
-    ----------
-    result : NLPComparison
-    format : {"table", "csv", "json"}
-        ``"table"``: readable sections (NLP vs reference, readers vs reference, readers vs
-        leave-one-out majority, reader minus NLP) with ``estimate [ci_low,ci_high]`` cells.
-        ``"csv"``: :meth:`NLPComparison.to_frame` as CSV (tidy: one row per comparison,
-        finding, rater, reference and statistic). ``"json"``: ``{"policy": ..., "notes":
-        ..., "no_counterpart": ..., "rows": [one object per row of the CSV]}``.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> res = compare_nlp("four_findings", n_resamples=100, seed=0, method="percentile")
-    >>> text = format_comparison(res)
-    >>> "NLP labels vs published" in text and "Fracture" in text
-    True
-    >>> format_comparison(res, "csv").splitlines()[0].split(",")[:6]
-    ['comparison', 'finding', 'rater', 'reference', 'statistic', 'estimate']
-    """
-    if format == "csv":
-        return result.to_frame().to_csv(index=False)
-    if format == "json":
-        frame = result.to_frame()
-        rows = json.loads(frame.to_json(orient="records", double_precision=15))
-        return json.dumps({"policy": result.policy, "notes": list(result.notes),
-                           "no_counterpart": list(result.no_counterpart), "rows": rows},
-                          indent=1)
-    if format != "table":
-        raise ValueError(f"format must be 'table', 'csv' or 'json', got {format!r}")
-    p = result.policy
-    t, d = result.table, result.differences
-    level = round(100 * p["confidence_level"])
-    out = [f"NIH NLP labels and readers vs the {p['reference']} reference: {p['dataset']}",
-           f"cells: estimate [{level}% {p['method']} bootstrap CI], {p['n_resamples']} "
-           f"resamples of patients, seed {p['seed']}; n = units compared, excl = units with a "
-           "label on one side only"]
-    out += [f"- {n}" for n in result.notes]
-    ref = p["reference"]
-    nlp_rows = t[(t.rater == "nlp") & (t.note == "")]
-    wide = _wide(nlp_rows, ["finding"])
-    prev = t[(t.rater == ref) & (t.statistic == "prevalence")].set_index("finding")
-    wide[f"prev {ref}"] = [_cell(*prev.loc[f, ["estimate", "ci_low", "ci_high"]])
-                           if f in prev.index else "-" for f in wide.index]
-    wide = wide.astype(object)
-    for f in result.no_counterpart:
-        wide.loc[f] = ["no NLP counterpart"] + [""] * (wide.shape[1] - 1)
-    out += ["", f"NLP labels vs {ref}", wide.to_string()]
-    vs_ref = t[(t.rater != "nlp") & (t.rater != ref) & (t.reference == ref)]
-    if len(vs_ref):
-        out += ["", f"Readers outside the ground-truth panel vs {ref}",
-                _wide(vs_ref, ["rater", "finding"]).to_string()]
-    loo = t[t.reference == "leave-one-out"]
-    out += ["", "Readers vs the majority of the other readers (leave-one-out)",
-            _wide(loo, ["rater", "finding"]).to_string()]
-    for name, block in d.groupby("reference", sort=False):
-        out += ["", f"Reader minus NLP vs {name} (same units, paired bootstrap; * = "
-                    f"{p['p_adjust']}-adjusted p < {1 - p['confidence_level']:.2g} across "
-                    "findings)",
-                _wide(block, ["rater", "finding"], signed=True, stars=True).to_string()]
-    return "\n".join(out) + "\n"
+               for f in no_counterpart))
+    settings = {"dataset": ds.name, **res.settings, "mapping": m.source,
+                "readers": [str(r) for r in panel.readers], "findings": list(panel.findings)}
+    return NLPComparison(res.table, settings=settings, notes=notes, bootstrap=res.bootstrap,
+                         differences=res.differences, mapping=m)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["TIDY_COLUMNS", "TableResult"]
+__all__ = ["TIDY_COLUMNS", "TableResult", "format_cell", "wide_view"]
 
 TIDY_COLUMNS = ("finding", "statistic", "estimate", "ci_low", "ci_high", "n_units", "method")
 """Columns every tidy table has (others, e.g. ``rater``, ``reference``, ``standard_error``,
@@ -105,3 +105,87 @@ class TableResult:
 
     def _repr_html_(self) -> str:
         return self.table.to_html(max_rows=60)
+
+    def wide(self, index="finding", columns="statistic", **options) -> pd.DataFrame:
+        """The ``estimate [low, high]`` view: one row per ``index``, one column per ``columns``.
+
+        See :func:`wide_view` (options ``digits``, ``signed``, ``mark``).
+
+        Examples
+        --------
+        >>> t = pd.DataFrame({"finding": ["Mass", "Mass"], "statistic": ["kappa", "ac1"],
+        ...                   "estimate": [0.61, 0.7], "ci_low": [0.5, 0.6],
+        ...                   "ci_high": [0.72, 0.8], "n_units": [40, 40],
+        ...                   "method": ["wald", "wald"]})
+        >>> TableResult(t).wide()
+                          kappa                ac1
+        Mass  .610 [.500, .720]  .700 [.600, .800]
+        """
+        return wide_view(self.table, index=index, columns=columns, **options)
+
+
+def _number(x: float, digits: int, signed: bool) -> str:
+    text = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+    return text.replace("0.", ".", 1)
+
+
+def format_cell(estimate, low=np.nan, high=np.nan, *, digits: int = 3, signed: bool = False,
+                mark: str = "") -> str:
+    """``estimate [low, high]`` with leading zeros dropped; ``NaN`` when undefined.
+
+    The one renderer of a table cell, for the terminal tables of every command.
+
+    Examples
+    --------
+    >>> format_cell(0.5991, 0.51, 0.68)
+    '.599 [.510, .680]'
+    >>> format_cell(-0.05, -0.1, 0.01, digits=2, signed=True, mark="*")
+    '-.05 [-.10, +.01]*'
+    >>> format_cell(float("nan")), format_cell(0.25)
+    ('NaN', '.250')
+    """
+    if pd.isna(estimate):
+        return "NaN"
+    text = _number(estimate, digits, signed)
+    if not (pd.isna(low) or pd.isna(high)):
+        text += f" [{_number(low, digits, signed)}, {_number(high, digits, signed)}]"
+    return text + mark
+
+
+def wide_view(table: pd.DataFrame, index="finding", columns="statistic", *, digits: int = 3,
+              signed: bool = False, mark: str | None = None) -> pd.DataFrame:
+    """A tidy table as ``estimate [low, high]`` strings: rows ``index``, columns ``columns``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Tidy rows with ``estimate``, ``ci_low``, ``ci_high`` and the ``index`` and
+        ``columns`` columns (one row per combination).
+    index : str or list of str
+    columns : str
+    digits : int, default 3
+    signed : bool
+        Show the sign (for differences).
+    mark : str, optional
+        A boolean column (e.g. ``reject``) whose true rows get a ``*``.
+
+    Returns
+    -------
+    DataFrame
+        Rows and columns in order of first appearance; ``NaN`` cells are undefined estimates.
+    """
+    index = [index] if isinstance(index, str) else list(index)
+    marks = table[mark].fillna(False).astype(bool) if mark else pd.Series(False, table.index)
+    cells = [format_cell(e, lo, hi, digits=digits, signed=signed, mark="*" if m else "")
+             for e, lo, hi, m in zip(table["estimate"], table["ci_low"], table["ci_high"],
+                                     marks)]
+    frame = table[index + [columns]].assign(_cell=cells)
+    wide = frame.pivot_table(index=index, columns=columns, values="_cell", aggfunc="first",
+                             sort=False)
+    wide = wide.reindex(columns=pd.unique(table[columns]))
+    keys = table[index].drop_duplicates()
+    wide = wide.reindex(pd.MultiIndex.from_frame(keys) if len(index) > 1
+                        else pd.Index(keys[index[0]]))
+    wide.columns.name = None
+    wide.index.name = None if len(index) == 1 else wide.index.name
+    return wide

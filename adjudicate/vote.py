@@ -18,11 +18,11 @@ from .resample import _fresh_seed, _sorted_codes
 
 __all__ = [
     "HEDGE_POLICIES",
-    "check_policy",
     "TIE_POLICIES",
     "OtherRule",
     "VoteResult",
     "apply_hedge",
+    "check_policy",
     "decide",
     "majority_vote",
 ]

@@ -20,8 +20,8 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..ratings import MISSING, Ratings, as_ratings
-from . import terms
 from ..resample import bootstrap_sums, resolve_clusters
+from . import terms
 from .cohen import cohen_statistic, joint_counts
 from .design import Design
 from .patterns import count_patterns
