@@ -264,24 +264,34 @@ def _as_reference(reference, rater: Ratings) -> Ratings:
             raise ValueError(f"reference has shape {arr.shape[::2]} (units, findings); the "
                              f"rater has {(rater.n_units, rater.n_findings)}")
         return replace(reference, units=rater.units, findings=rater.findings)
-    ref = reference
-    if not ref.units.equals(rater.units):
-        pos = ref.units.get_indexer(rater.units)
-        if (pos < 0).all():
-            raise ValueError("the reference shares no unit with the rater")
-        codes = np.where((pos >= 0)[:, None, None], ref.codes[np.maximum(pos, 0)], MISSING)
-        ref = replace(ref, codes=codes, units=rater.units, clusters=rater.clusters,
-                      meta=pd.DataFrame(index=rater.units))
-    if not ref.findings.equals(rater.findings):
-        missing = [f for f in rater.findings if f not in ref.findings]
-        if missing:
-            raise KeyError(f"the reference has no finding(s) {missing}; it has "
-                           f"{list(ref.findings)}")
-        ref = ref.select(findings=list(rater.findings))
+    ref = _align(reference, rater, "reference")
     if ref.n_readers not in (1, rater.n_readers):
         raise ValueError(f"the reference must have one reader (shared) or one per rater "
                          f"({rater.n_readers}), got {ref.n_readers}")
     return ref
+
+
+def _align(ratings: Ratings, rater: Ratings, what: str) -> Ratings:
+    """``ratings`` on the rater's units (by id; missing where absent) and findings."""
+    if not ratings.units.equals(rater.units):
+        pos = ratings.units.get_indexer(rater.units)
+        if (pos < 0).all():
+            raise ValueError(f"the {what} shares no unit with the rater")
+        codes = np.where((pos >= 0)[:, None, None], ratings.codes[np.maximum(pos, 0)], MISSING)
+        clusters = rater.clusters
+        if clusters is None and ratings.clusters is not None and (pos >= 0).all():
+            clusters = np.asarray(ratings.clusters)[pos]
+        ratings = replace(ratings, codes=codes, units=rater.units, clusters=clusters,
+                          meta=pd.DataFrame(index=rater.units))
+    if ratings.clusters is None and rater.clusters is not None:  # same units: same clusters
+        ratings = replace(ratings, clusters=rater.clusters)
+    if not ratings.findings.equals(rater.findings):
+        missing = [f for f in rater.findings if f not in ratings.findings]
+        if missing:
+            raise KeyError(f"the {what} has no finding(s) {missing}; it has "
+                           f"{list(ratings.findings)}")
+        ratings = ratings.select(findings=list(rater.findings))
+    return ratings
 
 
 def _cells(rater: Ratings, ref: Ratings, hedge: str, positive):
@@ -438,7 +448,7 @@ def _resolve(rater, reference, *, hedge, ties, seed):
     return rater, ref, name
 
 
-def _design(clusters, rater: Ratings, ref: Ratings, stacklevel: int = 4) -> ClusterDesign:
+def _design(clusters, rater: Ratings, ref: Ratings, stacklevel: int = 3) -> ClusterDesign:
     """What is resampled (:func:`~adjudicate.resample.resolve_clusters`): by default the
     rater's clusters, else the reference's (aligned to the rater's units)."""
     if isinstance(clusters, ClusterDesign):
@@ -1021,8 +1031,7 @@ def compare_raters(rater, reference, *, readers=None, readers_vs_reference=None,
         if without:
             parts.append(_placeholder_rows(without, rater_name, reference_name, no_label_note))
         if readers is not None:
-            panel = _as_reference(as_ratings(readers), rater) if not as_ratings(
-                readers).units.equals(rater.units) else as_ratings(readers)
+            panel = _align(as_ratings(readers), rater, "reader panel")
             if readers_vs_reference:
                 outside = panel.select(readers=list(readers_vs_reference))
                 part = accuracy_table(outside, ref, reference_name=reference_name,
@@ -1051,6 +1060,7 @@ def compare_raters(rater, reference, *, readers=None, readers_vs_reference=None,
     table["n_units"] = table["n_units"].astype("int64")
     counts = [*CELLS, "n_excluded", "n_undefined"]
     table[counts] = table[counts].astype("Int64")  # NA on placeholder rows
+    table["seed"] = _recorded(seed)
     differences = (pd.concat(diffs, ignore_index=True) if diffs
                    else pd.DataFrame(columns=["finding", "rater", "other", "reference",
                                               "statistic", "estimate", "ci_low", "ci_high"]))
@@ -1103,6 +1113,7 @@ def format_comparison(result: ComparisonResult,
     p = result.settings
     t, d = result.table, result.differences
     rater, ref = p["rater"], p["reference"]
+    label = p.get("rater_label", rater)
     short = {"sensitivity": "sens", "specificity": "spec", "ppv": "ppv", "npv": "npv",
              "kappa": "kappa", "percent_agreement": "agree", "prevalence": "prev"}
 
@@ -1117,7 +1128,7 @@ def format_comparison(result: ComparisonResult,
 
     level = round(100 * p["confidence_level"])
     methods = sorted(set(t["method"].dropna()) - {"none"})
-    out = [f"{rater} and readers vs the {ref} reference",
+    out = [f"{label} and readers vs the {ref} reference",
            (f"cells: estimate [{level}% CI]; intervals: {'; '.join(methods)}; "
            f"{p['n_resamples']} resamples, seed {p['seed']}; n = units compared, "
            "excl = share of units with a label on one side only (left out)")]
@@ -1125,7 +1136,7 @@ def format_comparison(result: ComparisonResult,
     rows = t[(t.rater == rater) & (t.note == "")]
     wide_rows = block(rows, "finding") if len(rows) else ""
     prev = t[(t.rater == ref) & (t.statistic == "prevalence")].set_index("finding")
-    out += ["", f"{rater} vs {ref}", wide_rows]
+    out += ["", f"{label} vs {ref}", wide_rows]
     if len(prev):
         out += [f"prevalence ({ref}): " + ", ".join(
             f"{f} {format_cell(r.estimate, r.ci_low, r.ci_high, digits=2)}"
@@ -1142,7 +1153,7 @@ def format_comparison(result: ComparisonResult,
                 block(loo, ["rater", "finding"])]
     if d is not None and len(d):
         for name, rows in d.groupby("reference", sort=False):
-            out += ["", (f"Reader minus {rater} vs {name} (same units, paired bootstrap; * = "
+            out += ["", (f"Reader minus {label} vs {name} (same units, paired bootstrap; * = "
                         f"{p['p_adjust']}-adjusted p < {1 - p['confidence_level']:.2g} across "
                         "findings)"),
                     block(rows, ["rater", "finding"], signed=True, mark="reject")]

@@ -475,7 +475,8 @@ def compare_nlp(dataset: str | Dataset = "all_findings", *,
              *(f"{f!r} has no NLP counterpart: its NLP rows are empty (NaN), not zeros. "
                + m.descriptions.get(f, "").removeprefix("No counterpart: ")
                for f in no_counterpart))
-    settings = {"dataset": ds.name, **res.settings, "mapping": m.source,
+    settings = {"dataset": ds.name, **res.settings, "rater_label": "NLP labels",
+                "mapping": m.source,
                 "readers": [str(r) for r in panel.readers], "findings": list(panel.findings)}
     return NLPComparison(res.table, settings=settings, notes=notes, bootstrap=res.bootstrap,
                          differences=res.differences, mapping=m)

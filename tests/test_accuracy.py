@@ -17,7 +17,7 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_score
 
 import adjudicate as adj
 from adjudicate import MISSING, Ratings
-from adjudicate.accuracy import (
+from adjudicate.compare import (
     STATISTICS,
     UndefinedStatisticWarning,
     accuracy_statistics,
@@ -69,7 +69,7 @@ def test_degenerate_no_positives_is_nan_with_a_warning():
     y_ref = ["NO"] * 6
     y_rater = [["NO"], ["YES"], ["NO"], ["NO"], ["NO"], ["NO"]]
     with pytest.warns(UndefinedStatisticWarning, match="sensitivity.*no reference positives"):
-        t = accuracy_table(y_rater, y_ref, n_resamples=200, seed=0)
+        t = accuracy_table(y_rater, y_ref, n_resamples=200, seed=0).table
     est = t.set_index("statistic")["estimate"]
     assert np.isnan(est["sensitivity"]) and est["kappa"] == 0.0   # sklearn: 0 as well
     assert est["specificity"] == pytest.approx(5 / 6)
@@ -81,7 +81,7 @@ def test_degenerate_no_positives_is_nan_with_a_warning():
 def test_missing_labels_are_excluded_and_counted():
     rater = Ratings.from_array([["YES"], [None], ["NO"], ["YES"], ["NO"]])
     ref = ["YES", "YES", None, "NO", "NO"]
-    t = accuracy_table(rater, ref, ci=None)
+    t = accuracy_table(rater, ref, ci=None).table
     row = t.iloc[0]
     assert (row.n_units, row.n_excluded) == (3, 2)
     assert (row.tp, row.fp, row.fn, row.tn) == (1, 1, 0, 1)
@@ -91,9 +91,9 @@ def test_hedge_policies():
     rater = Ratings.from_array([["HEDGE"], ["YES"], ["NO"]], categories=["NO", "HEDGE", "YES"])
     ref = ["YES", "YES", "NO"]
     cells = {h: confusion_cells(rater, ref, hedge=h).sum(0)[0, 0].tolist()
-             for h in ("negative", "positive", "abstain")}
+             for h in ("negative", "positive", "missing")}
     assert cells == {"negative": [1, 0, 1, 1], "positive": [2, 0, 0, 1],
-                     "abstain": [1, 0, 0, 1]}
+                     "missing": [1, 0, 0, 1]}
 
 
 # ------------------------------------------------------------------ Wilson intervals
@@ -102,7 +102,7 @@ def test_wilson_intervals_match_scipy_binomtest():
     y_ref = rng.integers(0, 2, 150)
     y_rater = np.where(rng.random(150) < 0.8, y_ref, 1 - y_ref)
     t = accuracy_table(y_rater[:, None], y_ref, ci=None, positive=1,
-                       confidence_level=0.9).set_index("statistic")
+                       confidence_level=0.9).table.set_index("statistic")
     tn, fp, fn, tp = confusion_matrix(y_ref, y_rater).ravel()
     counts = {"sensitivity": (tp, tp + fn), "specificity": (tn, tn + fp),
               "ppv": (tp, tp + fp), "npv": (tn, tn + fn),
@@ -120,8 +120,9 @@ def test_bootstrap_replicates_match_sklearn_with_sample_weights():
     ds = adj.load_dataset("all_findings")
     readers = ds.ratings.select(readers=["4343880271"], findings=["Effusion", "Nodule"])
     ref = ds.labels[["Effusion", "Nodule"]]
-    t = accuracy_table(readers, ref, n_resamples=40, seed=11, method="percentile")
-    dist = t.attrs["bootstrap"].distribution  # (B, findings, raters, statistics)
+    res = accuracy_table(readers, ref, n_resamples=40, seed=11, method="percentile")
+    t = res.table
+    dist = res.bootstrap.distribution  # (B, findings, raters, statistics)
     w = bootstrap_weights(ds.ratings.n_units, clusters=ds.ratings.clusters, n_resamples=40,
                           seed=11)
     for j, finding in enumerate(["Effusion", "Nodule"]):
@@ -137,7 +138,7 @@ def test_bootstrap_replicates_match_sklearn_with_sample_weights():
 
 
 # ------------------------------------------------------------------ leave-one-out
-def slow_leave_one_out(ratings: Ratings, hedge="negative", ties="abstain"):
+def slow_leave_one_out(ratings: Ratings, hedge="negative", ties="missing"):
     """Explicit loops: for each read, count the other readers' YES and NO votes."""
     cats = ratings.categories
     yes, hedge_code = cats.index("YES"), cats.index("HEDGE") if "HEDGE" in cats else None
@@ -154,7 +155,7 @@ def slow_leave_one_out(ratings: Ratings, hedge="negative", ties="abstain"):
                         continue
                     c = codes[u, o, f]
                     if c == hedge_code:
-                        if hedge == "abstain":
+                        if hedge == "missing":
                             continue
                         c = yes if hedge == "positive" else -2
                     if c == yes:
@@ -165,12 +166,12 @@ def slow_leave_one_out(ratings: Ratings, hedge="negative", ties="abstain"):
                     out[u, r, f] = 1
                 elif n_no > n_yes:
                     out[u, r, f] = 0
-                elif n_yes + n_no > 0 and ties != "abstain":
+                elif n_yes + n_no > 0 and ties != "missing":
                     out[u, r, f] = 1 if ties == "positive" else 0
     return out
 
 
-@pytest.mark.parametrize("hedge,ties", [("negative", "abstain"), ("abstain", "positive"),
+@pytest.mark.parametrize("hedge,ties", [("negative", "missing"), ("missing", "positive"),
                                         ("positive", "negative")])
 def test_leave_one_out_matches_a_slow_loop_four_findings(hedge, ties):
     ds = adj.load_dataset("four_findings")
@@ -183,12 +184,12 @@ def test_leave_one_out_matches_a_slow_loop_four_findings(hedge, ties):
 def test_leave_one_out_matches_a_slow_loop_all_findings_and_majority_vote():
     ds = adj.load_dataset("all_findings")
     r = ds.ratings
-    loo = leave_one_out_reference(r)
+    loo = leave_one_out_reference(r, ties="missing")
     np.testing.assert_array_equal(loo.codes, slow_leave_one_out(r))
     # and against majority_vote of the other four readers, reader by reader
     for k, reader in enumerate(r.readers):
         others = [x for x in r.readers if x != reader]
-        vote = adj.majority_vote(r, readers=others, ties="abstain")
+        vote = adj.majority_vote(r, readers=others, ties="missing")
         np.testing.assert_array_equal(loo.codes[:, k, :], vote.codes)
 
 
@@ -196,10 +197,10 @@ def test_leave_one_out_table_never_grades_a_reader_with_their_own_read():
     # reader a always says YES, b and c always NO: against the others a has specificity 0
     r = Ratings.from_array([["YES", "NO", "NO"]] * 10, readers=["a", "b", "c"])
     with pytest.warns(UndefinedStatisticWarning):
-        t = accuracy_table(r, "leave-one-out", ci=None)
+        t = accuracy_table(r, "leave-one-out", ci=None, ties="missing").table
     est = t.set_index(["rater", "statistic"])["estimate"]
     assert est["a", "specificity"] == 0.0
-    # b: the others are a (YES) and c (NO): a tie on every unit, abstain -> all excluded
+    # b: the others are a (YES) and c (NO): a tie on every unit, missing -> all excluded
     assert (t[t.rater == "b"].n_units == 0).all() and (t[t.rater == "b"].n_excluded == 10).all()
 
 
@@ -211,9 +212,10 @@ def test_paired_difference_equals_difference_of_separate_estimates():
     nlp = adj.nlp_ratings(ds).select(findings=findings)
     ref = ds.labels[findings]
     kw = dict(n_resamples=300, seed=5, method="percentile")
-    d = paired_accuracy_difference(readers, nlp, ref, **kw)
-    a = accuracy_table(readers, ref, **kw)
-    b = accuracy_table(nlp, ref, **kw)
+    d_res = paired_accuracy_difference(readers, nlp, ref, **kw)
+    a_res = accuracy_table(readers, ref, **kw)
+    b_res = accuracy_table(nlp, ref, **kw)
+    d, a, b = d_res.table, a_res.table, b_res.table
     key = ["finding", "statistic"]
     b_est = b.set_index(key)["estimate"]
     for reader in readers.readers:
@@ -222,9 +224,9 @@ def test_paired_difference_equals_difference_of_separate_estimates():
         np.testing.assert_allclose(da.estimate, aa.estimate - b_est.reindex(da.index))
         np.testing.assert_allclose(da.estimate_rater, aa.estimate)
     # same replicates: the distribution of the difference is the difference of distributions
-    dist_d = d.attrs["bootstrap"].distribution
-    dist_a = a.attrs["bootstrap"].distribution
-    dist_b = b.attrs["bootstrap"].distribution
+    dist_d = d_res.bootstrap.distribution
+    dist_a = a_res.bootstrap.distribution
+    dist_b = b_res.bootstrap.distribution
     np.testing.assert_allclose(dist_d, dist_a - dist_b, equal_nan=True)
     # p-values adjusted across the three findings by Holm (statsmodels), per family
     fam = d[(d.rater == "4343880271") & (d.statistic == "sensitivity")]
@@ -238,7 +240,7 @@ def test_paired_difference_uses_common_units_only():
     other = Ratings.from_array([["NO"], ["YES"], ["YES"], [None]], readers=["nlp"])
     with pytest.warns(UndefinedStatisticWarning, match="specificity"):  # common: 2 positives
         d = paired_accuracy_difference(rater, other, ["YES", "YES", "YES", "NO"],
-                                       n_resamples=50, seed=0, method="percentile")
+                                       n_resamples=50, seed=0, method="percentile").table
     row = d.set_index("statistic").loc["sensitivity"]
     assert row.n_units == 2 and row.estimate == pytest.approx(1.0 - 0.5)
 

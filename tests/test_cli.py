@@ -166,7 +166,7 @@ def test_agreement_table_says_hedge_view_and_bootstrap(capsys):
     code, out, _ = run(capsys, *argv)
     assert code == 0
     assert "HEDGE" in out and "NO" in out.splitlines()[1]
-    assert "bca bootstrap, 200 resamples of images, seed 4" in out
+    assert "bca bootstrap, 200 resamples of units, seed 4" in out
     assert run(capsys, *argv)[1] == out
 
 

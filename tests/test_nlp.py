@@ -202,7 +202,7 @@ def test_four_findings_cells_match_pandas_on_the_raw_files(four_findings):
     flags = nih.str.get_dummies("|").astype(bool)
     t = adj.accuracy_table(nlp_ratings(four_findings).select(
         findings=["Pneumothorax", "Airspace opacity", "Nodule/mass"]), four_findings.labels,
-        ci=None)
+        ci=None).table
     t = t[t.statistic == "specificity"].set_index("finding")
     rules = {"Pneumothorax": ["Pneumothorax"], "Nodule/mass": ["Nodule", "Mass"],
              "Airspace opacity": ["Consolidation", "Infiltration", "Pneumonia", "Edema"]}
@@ -279,7 +279,7 @@ def test_renderings(comparison_all):
     assert len(frame) == len(comparison_all.table) + len(comparison_all.differences)
     assert set(frame.comparison) == {"accuracy", "rater - nlp"}
     doc = json.loads(format_comparison(comparison_all, "json"))
-    assert doc["no_counterpart"] == ["Other"] and doc["policy"]["seed"] == 4
+    assert doc["settings"]["no_labels"] == ["Other"] and doc["settings"]["seed"] == 4
     assert len(doc["rows"]) == len(frame)
     with pytest.raises(ValueError):
         format_comparison(comparison_all, "xml")

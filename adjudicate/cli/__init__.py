@@ -1,6 +1,7 @@
 """The ``adjudicate`` command: a thin layer over the public API.
 
-One module per command (``audit``, ``reproduce``, ``agreement``, ``compare_nlp``, ...), each
+One module per command (``audit``, ``reproduce``, ``agreement``, ``compare``,
+``compare_nlp``, ...), each
 with a ``register(subparsers)`` that adds its parser and sets ``run``; shared options and
 output helpers live in :mod:`adjudicate.cli._common`. Every error the user can cause (a bad
 file, an unknown reader, a bad option) ends as one readable line on stderr and exit status 2;
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 
-from . import agreement, audit, compare_nlp, reproduce
+from . import agreement, audit, compare, compare_nlp, reproduce
 from ._common import fail
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (audit, reproduce, agreement, compare_nlp)
+COMMANDS = (audit, reproduce, agreement, compare, compare_nlp)
 """The command modules, in the order ``adjudicate --help`` lists them."""
 
 

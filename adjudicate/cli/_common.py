@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 DATASET_CHOICES = ("all-findings", "four-findings")
 
 
@@ -19,8 +17,9 @@ def bootstrap_options(p: argparse.ArgumentParser, *, default_b: int | None) -> N
     p.add_argument("--seed", type=int, default=None,
                    help="random seed (default: fresh; the output reports the seed used)")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--method", choices=("bca", "percentile"), default="bca",
-                   help="bootstrap interval (default bca)")
+    p.add_argument("--method", choices=("bca", "percentile"), default=None,
+                   help="bootstrap interval method (default: bca; for comparisons, Wilson "
+                        "for proportions with few events and bca otherwise)")
 
 
 def fail(msg: str) -> int:
@@ -59,13 +58,13 @@ def load_ratings(source: str):
 
 def num(x: float) -> str:
     """0.599 -> '.599', -0.01 -> '-.010': compact cells for wide terminal tables."""
-    return f"{x:.3f}".replace("0.", ".", 1)
+    from ..results import format_cell
+
+    return format_cell(x)
 
 
 def cell(est, lo, hi) -> str:
-    """``estimate [low,high]`` for a terminal table; NaN when undefined."""
-    if pd.isna(est):
-        return "NaN"
-    if pd.isna(lo) or pd.isna(hi):
-        return num(est)
-    return f"{num(est)} [{num(lo)},{num(hi)}]"
+    """``estimate [low, high]`` for a terminal table (:func:`adjudicate.results.format_cell`)."""
+    from ..results import format_cell
+
+    return format_cell(est, lo, hi)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from ._common import bootstrap_options, cell, emit, load_ratings, split_ids
+from ._common import bootstrap_options, emit, load_ratings, split_ids
 
 
 def register(sub) -> None:
@@ -26,9 +26,10 @@ def register(sub) -> None:
     g.add_argument("--pairwise", action="store_true",
                    help="add the reader x reader Cohen's kappa matrix of every finding")
     bootstrap_options(g, default_b=None)
-    g.add_argument("--cluster", choices=("patient", "unit"), default="patient",
-                   help="resample (and compute standard errors over) patients (default) or "
-                        "images")
+    g.add_argument("--cluster", default=None, metavar="patient|unit|COLUMN",
+                   help="what to resample and compute standard errors over: the patients the "
+                        "data carry (default; independent units, with a note, when they carry "
+                        "none), 'unit' (independent images), or a per-unit metadata column")
     g.add_argument("--format", choices=("table", "csv", "json"), default="table")
     g.set_defaults(run=run)
 
@@ -36,7 +37,8 @@ def register(sub) -> None:
 def run(args) -> int:
     import warnings
 
-    from ..agreement import agreement_table, pairwise_kappa
+    from ..agreement import agreement_table, hedge_view, pairwise_kappa
+    from ..resample import _fresh_seed
 
     ratings = load_ratings(args.source)
     readers, findings = split_ids(args.readers), split_ids(args.findings)
@@ -49,16 +51,14 @@ def run(args) -> int:
         raise ValueError("--bootstrap must be a positive number of replicates")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = agreement_table(
+        result = agreement_table(
             ratings, statistics=stats, hedge=args.hedge, readers=readers, findings=findings,
-            level=args.level, ci="bootstrap" if boot else None,
-            n_resamples=args.bootstrap or 9999, seed=args.seed, method=args.method,
-            clusters=args.cluster)
+            confidence_level=args.level, ci="bootstrap" if boot else None,
+            n_resamples=args.bootstrap or 9999, seed=_fresh_seed(args.seed) if boot else None,
+            method=args.method or "bca", clusters=args.cluster)
         pairs = None
         if args.pairwise:
-            view = ratings.select(readers=readers, findings=findings)
-            from ..agreement import hedge_view
-            view, _ = hedge_view(view, args.hedge)
+            view, _ = hedge_view(ratings.select(readers=readers, findings=findings), args.hedge)
             pairs = pairwise_kappa(view)
             if "finding" not in pairs.columns:  # one finding: the reader x reader matrix
                 i, j = np.triu_indices(len(pairs), k=1)
@@ -66,7 +66,8 @@ def run(args) -> int:
                                       "rater_2": pairs.columns[j],
                                       "kappa": pairs.to_numpy()[i, j]}).dropna(subset="kappa")
     warned = sorted({str(w.message) for w in caught})
-    attrs = table.attrs
+    table, settings = result.table, result.settings
+    notes = list(result.notes) + [w for w in warned if w not in result.notes]
     if args.format in ("csv", "json"):
         out = table.copy()
         if pairs is not None:
@@ -75,28 +76,22 @@ def run(args) -> int:
         if args.format == "csv":
             emit(out.to_csv(index=False))
         else:
-            emit(json.dumps({"hedge": attrs.get("hedge_note"), "level": attrs.get("level"),
-                              "clusters": attrs.get("clusters"), "seed": args.seed,
-                              "notes": list(attrs.get("notes", [])) + warned,
-                              "rows": json.loads(out.to_json(orient="records", double_precision=15))}, indent=2))
+            emit(json.dumps({"settings": _plain(settings), "notes": notes,
+                             "rows": json.loads(out.to_json(orient="records",
+                                                            double_precision=15))}, indent=2))
         return 0
-    n_units = ratings.n_units
     src = ratings.source or args.source
-    how = (f"{args.method} bootstrap, {args.bootstrap} resamples of "
-           f"{'patients' if args.cluster == 'patient' else 'images'}"
-           + (f", seed {args.seed}" if args.seed is not None else "")) if boot else \
+    how = (f"{settings['method']} bootstrap, {args.bootstrap} resamples of {settings['clusters']}, "
+           f"seed {settings['seed']}") if boot else \
         ("Wald intervals from analytic standard errors"
-         + (" (cluster-robust over patients)" if args.cluster == "patient" else ""))
-    lines = [(f"Agreement: {src} ({n_units} units, "
+         + (f" (cluster-robust over {settings['clusters']})"
+            if settings["clusters"] != "units" else " (independent units)"))
+    lines = [(f"Agreement: {src} ({ratings.n_units} units, "
               f"{len(readers) if readers else ratings.n_readers} readers)"),
-             f"HEDGE: {attrs.get('hedge_note', args.hedge)}",
+             f"HEDGE: {settings['hedge_note']}",
              f"cells: estimate [{args.level:.0%} CI]; {how}; NaN = undefined", ""]
-    wide = (table.assign(cell=[cell(e, lo, hi) for e, lo, hi in
-                                zip(table["estimate"], table["ci_low"], table["ci_high"])])
-            .pivot(index="finding", columns="statistic", values="cell"))
-    wide = wide.reindex(index=table["finding"].unique(), columns=table["statistic"].unique())
-    wide.columns.name = None
-    labels = attrs.get("labels", {})
+    wide = result.wide()
+    labels = settings.get("labels", {})
     if wide.shape[0] > wide.shape[1]:  # many findings: one row each, statistics as columns
         lines.append(wide.to_string())
         lines += ["", "statistics: " + "; ".join(f"{s} = {labels.get(s, s)}"
@@ -106,9 +101,7 @@ def run(args) -> int:
     units = table.groupby("finding", sort=False)["n_units"].max()
     lines += ["", "units read at least twice: "
               + ", ".join(f"{f} {n}" for f, n in units.items())]
-    for note in list(attrs.get("notes", [])) + warned:
-        if note != attrs.get("hedge_note"):
-            lines.append(f"note: {note}")
+    lines += [f"note: {note}" for note in notes if note != settings.get("hedge_note")]
     if pairs is not None:
         lines += ["", "Pairwise Cohen's kappa (reader x reader)"]
         for f, block in pairs.groupby("finding", sort=False):
@@ -119,3 +112,9 @@ def run(args) -> int:
             lines += ["", f"{f}:", m.to_string(float_format="{:.3f}".format, na_rep="")]
     emit("\n".join(lines))
     return 0
+
+
+def _plain(settings: dict) -> dict:
+    from ..results import _plain as plain
+
+    return plain(settings)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._common import DATASET_CHOICES, bootstrap_options, emit
+from ._common import DATASET_CHOICES, bootstrap_options, emit, split_ids
+from .compare import policy_options
 
 
 def register(sub) -> None:
@@ -11,6 +12,13 @@ def register(sub) -> None:
     n.add_argument("dataset", nargs="?", choices=DATASET_CHOICES, default="all-findings")
     n.add_argument("--reference", choices=("published", "majority"), default="published",
                    help="published labels (default) or a fresh majority vote")
+    n.add_argument("--mapping", metavar="FILE",
+                   help="JSON file overriding the NIH-to-dataset mapping (see "
+                        "data_schemas/mappings/nlp_mapping.json)")
+    n.add_argument("--readers", metavar="IDS",
+                   help="comma-separated reader ids of the panel (default: all readers)")
+    n.add_argument("--findings", metavar="NAMES", help="comma-separated findings (default: all)")
+    policy_options(n)
     bootstrap_options(n, default_b=2000)
     n.add_argument("--format", choices=("table", "csv", "json"), default="table")
     n.set_defaults(run=run)
@@ -19,15 +27,18 @@ def register(sub) -> None:
 def run(args) -> int:
     import warnings
 
-    from ..accuracy import UndefinedStatisticWarning
-    from ..nlp import compare_nlp, format_comparison
+    from ..compare import UndefinedStatisticWarning, format_comparison
+    from ..nlp import compare_nlp
 
     if not args.bootstrap or args.bootstrap < 1:
         raise ValueError("--bootstrap must be a positive number of replicates")
     with warnings.catch_warnings():  # the notes of the table say what is undefined
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
         result = compare_nlp(args.dataset.replace("-", "_"), reference=args.reference,
+                             readers=split_ids(args.readers), findings=split_ids(args.findings),
+                             mapping=args.mapping, hedge=args.hedge, ties=args.ties,
                              n_resamples=args.bootstrap, seed=args.seed,
-                             confidence_level=args.level, method=args.method)
+                             confidence_level=args.level, method=args.method,
+                             clusters=args.cluster)
     emit(format_comparison(result, args.format))
     return 0

@@ -1,0 +1,99 @@
+"""``adjudicate compare``: any rater (a label file, the NLP labels) against any reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._common import DATASET_CHOICES, bootstrap_options, emit, load_ratings, split_ids
+
+
+def policy_options(p) -> None:
+    """``--hedge``, ``--ties`` and ``--cluster``: the vocabulary of every comparison."""
+    p.add_argument("--hedge", choices=("negative", "positive", "missing"), default="negative",
+                   help="what a HEDGE read counts as (default: negative)")
+    p.add_argument("--ties", choices=("random", "negative", "positive", "missing"),
+                   default="random",
+                   help="ties of majority votes: a seeded coin flip (default, the seed is "
+                        "reported), NO, YES, or no label")
+    p.add_argument("--cluster", default=None, metavar="patient|unit|COLUMN",
+                   help="what to resample: the patients the data carry (default), 'unit', or "
+                        "a per-unit metadata column")
+
+
+def register(sub) -> None:
+    c = sub.add_parser("compare", help="a rater's labels (a labels file, or 'nlp') against a "
+                                       "reference, beside the readers")
+    c.add_argument("rater", metavar="RATER_FILE|nlp",
+                   help="a labels CSV (one row per unit, one column per finding, e.g. written "
+                        "by 'adjudicate reproduce --out'), or 'nlp' for the NIH NLP labels")
+    c.add_argument("source", nargs="?", default="all-findings", metavar="DATASET|FILE",
+                   help="the reader panel: all-findings (default), four-findings, or an "
+                        "individual-readers CSV")
+    c.add_argument("--reference", default="published", metavar="published|majority|FILE",
+                   help="the bundled published labels (default), the majority vote of the "
+                        "readers, or a labels CSV")
+    c.add_argument("--readers", metavar="IDS",
+                   help="comma-separated reader ids of the panel (default: all readers)")
+    c.add_argument("--findings", metavar="NAMES", help="comma-separated findings (default: "
+                                                       "those of the rater file)")
+    policy_options(c)
+    bootstrap_options(c, default_b=2000)
+    c.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    c.set_defaults(run=run)
+
+
+def run(args) -> int:
+    import warnings
+
+    from ..compare import UndefinedStatisticWarning, compare_raters, format_comparison
+    from ..datasets import load_dataset
+    from ..io import read_labels
+    from ..reproduce import GROUND_TRUTH_READERS
+    from ..vote import majority_vote
+
+    if not args.bootstrap or args.bootstrap < 1:
+        raise ValueError("--bootstrap must be a positive number of replicates")
+    from ..resample import _fresh_seed
+
+    args.seed = _fresh_seed(args.seed)  # one seed for the vote and the bootstrap, reported
+    readers, findings = split_ids(args.readers), split_ids(args.findings)
+    bundled = args.source in DATASET_CHOICES
+    if args.rater == "nlp":
+        if not bundled:
+            raise ValueError("'nlp' needs a bundled dataset (all-findings or four-findings) "
+                             "as DATASET")
+        if args.reference not in ("published", "majority"):
+            raise ValueError("with 'nlp' the reference is 'published' or 'majority'")
+        from .compare_nlp import run as run_nlp
+
+        args.dataset, args.mapping = args.source, None
+        return run_nlp(args)
+    rater = read_labels(args.rater).to_ratings(reader=Path(args.rater).stem)
+    if findings is not None:
+        rater = rater.select(findings=findings)
+    panel = load_ratings(args.source)
+    if readers is not None:
+        panel = panel.select(readers=readers)
+    outside = None
+    if args.reference == "published":
+        if not bundled:
+            raise ValueError("--reference published needs a bundled dataset as DATASET; give "
+                             "a labels FILE or 'majority' for your own readers")
+        ds = load_dataset(args.source)
+        reference, name = ds.labels, "published"
+        if ds.name == "all_findings":  # the ground-truth readers are part of it
+            outside = [r for r in panel.readers if r not in GROUND_TRUTH_READERS]
+    elif args.reference == "majority":
+        vote = majority_vote(panel, hedge=args.hedge, ties=args.ties, seed=args.seed)
+        reference, name = vote.to_ratings("majority"), "majority"
+    else:
+        reference, name = read_labels(args.reference).to_ratings(), Path(args.reference).stem
+    with warnings.catch_warnings():  # the notes of the table say what is undefined
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        result = compare_raters(rater, reference, readers=panel, readers_vs_reference=outside,
+                                reference_name=name, hedge=args.hedge, ties=args.ties,
+                                n_resamples=args.bootstrap, seed=args.seed,
+                                confidence_level=args.level, method=args.method,
+                                clusters=args.cluster)
+    emit(format_comparison(result, args.format))
+    return 0
