@@ -50,6 +50,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .agreement.terms import joint_kappa
 from .ratings import MISSING, Ratings, as_ratings, positive_category
 from .resample import (
     ClusterDesign,
@@ -140,9 +141,9 @@ def accuracy_statistics(cells, *, warn: bool = True) -> np.ndarray:
     Notes
     -----
     Cohen's kappa of a 2x2 table [1]_ is ``(p_o - p_e) / (1 - p_e)`` with chance agreement
-    ``p_e`` from the two margins; for two categories it reduces to the exact form
-    ``2 (tp tn - fp fn) / ((tp + fp)(fp + tn) + (tp + fn)(fn + tn))``, which is used here
-    (no cancellation, and 0/0 exactly when both margins are degenerate).
+    ``p_e`` from the two margins, computed by
+    :func:`adjudicate.agreement.terms.joint_kappa` (the one home of Cohen's formula) on the
+    table ``[[tp, fn], [fp, tn]]`` (reference x rater); undefined (NaN) when ``p_e`` is 1.
 
     Examples
     --------
@@ -174,7 +175,7 @@ def accuracy_statistics(cells, *, warn: bool = True) -> np.ndarray:
             tn / (tn + fp),
             tp / (tp + fp),
             tn / (tn + fn),
-            2 * (tp * tn - fp * fn) / ((tp + fp) * (fp + tn) + (tp + fn) * (fn + tn)),
+            joint_kappa(np.stack([np.stack([tp, fn], -1), np.stack([fp, tn], -1)], -2))[0],
             (tp + tn) / n,
             (tp + fp) / n,
         ], axis=-1)

@@ -547,11 +547,7 @@ class BootstrapResult:
         alpha = (1 - level) / 2
         q_lo, q_hi = np.full(estimate.shape, alpha), np.full(estimate.shape, 1 - alpha)
         if method == "bca":
-            if self.jackknife is None:
-                raise ValueError("method='bca' needs the jackknife values, which this result "
-                                 "does not hold; use method='percentile'")
-            z0 = _bias_correction(estimate, dist)
-            a = _acceleration(self.jackknife.reshape(self.jackknife.shape[0], -1))
+            z0, a = self._bca_terms(estimate, dist)
             bca_lo, bca_hi, usable = _bca_levels(z0, a, alpha)
             fallback = ~usable & ~np.isnan(estimate) & (np.count_nonzero(~np.isnan(dist), 0) > 0)
             if fallback.any():
@@ -564,6 +560,14 @@ class BootstrapResult:
         undefined = np.isnan(estimate)
         low[undefined] = high[undefined] = np.nan
         return ConfidenceInterval(_shaped(low, out_shape), _shaped(high, out_shape))
+
+    def _bca_terms(self, estimate: np.ndarray, dist: np.ndarray):
+        """BCa bias correction ``z0`` and acceleration ``a`` of every output."""
+        if self.jackknife is None:
+            raise ValueError("method='bca' needs the jackknife values, which this result "
+                             "does not hold; use method='percentile'")
+        return (_bias_correction(estimate, dist),
+                _acceleration(self.jackknife.reshape(self.jackknife.shape[0], -1)))
 
     def p_value(self, null: float = 0.0, *, method: Method | None = None):
         """Two-sided p-value of ``statistic == null``: the inversion of the reported interval.
@@ -613,11 +617,7 @@ class BootstrapResult:
         low_prob, high_prob = _null_probabilities(dist, float(null))
         p = np.minimum(1.0, 2 * np.minimum(low_prob, 1 - high_prob))
         if method == "bca":
-            if self.jackknife is None:
-                raise ValueError("method='bca' needs the jackknife values, which this result "
-                                 "does not hold; use method='percentile'")
-            z0 = _bias_correction(estimate, dist)
-            a = _acceleration(self.jackknife.reshape(self.jackknife.shape[0], -1))
+            z0, a = self._bca_terms(estimate, dist)
             _, _, usable = _bca_levels(z0, a, (1 - self.confidence_level) / 2)
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 w_lo, w_hi = ndtri(low_prob) - z0, ndtri(high_prob) - z0

@@ -174,7 +174,7 @@ def all_at_once(title: str, ratings: Ratings, repeat: int) -> None:
         return stat.variance(ratings.codes, total, np.arange(ratings.n_units) // 2)
 
     def table():
-        return quiet(agreement_table, ratings, clusters=None)
+        return quiet(agreement_table, ratings, clusters="unit")
 
     cases = [("Krippendorff's alpha (nominal)", alpha),
              ("Fleiss' kappa + Gwet SE + null SE", fleiss_with_se),

@@ -278,7 +278,7 @@ def check_population_values(patient_of: np.ndarray, scenarios=SCENARIOS, *, copi
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tables = {clusters: agreement_table(ratings, statistics=STATISTICS,
-                                                clusters=clusters).set_index("statistic")
+                                                clusters=clusters).table.set_index("statistic")
                       for clusters in ("patient", "unit")}
         for name in STATISTICS:
             estimate = float(tables["patient"].estimate[name])
@@ -332,7 +332,7 @@ def group_intervals(ratings: Ratings, n_resamples: int, seeds) -> list[dict]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # undefined estimates show up as NaN
             table = agreement_table(ratings, statistics=STATISTICS, ci=None, clusters=clusters,
-                                    level=LEVEL)
+                                    confidence_level=LEVEL).table
         for name, part in table.groupby("statistic", sort=False):
             part = part.sort_values("finding")
             estimates[name] = part.estimate.to_numpy()

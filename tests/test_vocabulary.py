@@ -73,7 +73,7 @@ def test_p_value_below_alpha_exactly_when_the_interval_excludes_zero(name, metho
 # ------------------------------------------------------------------ seeds
 def test_a_drawn_seed_is_reported_and_repeats_the_run():
     r = adj.load_dataset("all_findings").ratings.select(findings=["Mass", "Effusion"])
-    kw = dict(statistics=["fleiss_kappa"], ci="bootstrap", n_resamples=50)
+    kw = {"statistics": ["fleiss_kappa"], "ci": "bootstrap", "n_resamples": 50}
     first = adj.agreement_table(r, **kw)
     seed = first.settings["seed"]
     assert isinstance(seed, int) and (first.table["seed"] == seed).all()

@@ -291,6 +291,39 @@ def cohen_chance_agreement(joint: np.ndarray, weights: np.ndarray) -> np.ndarray
     return np.einsum("...k,...kl,...l->...", row, weights, col)
 
 
+def joint_kappa(joint: np.ndarray, weights: np.ndarray | None = None):
+    """Cohen's (weighted) kappa of joint tables: the one home of Cohen's formula.
+
+    ``kappa = (p_o - p_e) / (1 - p_e)`` with ``p_o = sum w_kl p_kl`` and ``p_e = sum w_kl
+    p_k. p_.l`` (identity weights by default); NaN where ``p_e`` is 1 or the table is empty.
+
+    Parameters
+    ----------
+    joint : ndarray (..., k, k)
+        Counts (or weights) of units rated ``(k, l)`` by the two raters.
+    weights : ndarray broadcastable to (..., k, k), optional
+
+    Returns
+    -------
+    kappa, p_o, p_e : ndarrays (...)
+
+    Examples
+    --------
+    >>> kappa, p_o, p_e = joint_kappa(np.array([[40.0, 5], [10, 45]]))   # 2x2: tp fn / fp tn
+    >>> round(float(kappa), 4), round(float(p_o), 4), round(float(p_e), 4)
+    (0.7, 0.85, 0.5)
+    """
+    if weights is None:
+        weights = np.eye(joint.shape[-1])
+    n = joint.sum((-1, -2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = joint / n[..., None, None]
+        row, col = p.sum(-1), p.sum(-2)
+        p_o = (p * weights).sum((-1, -2))
+        p_e = np.einsum("...k,...kl,...l->...", row, weights, col)
+    return chance_corrected(p_o, p_e), p_o, p_e
+
+
 def joint_table_kappa(joint: np.ndarray, weights: np.ndarray):
     """Cohen's (weighted) kappa of joint tables and its two standard errors.
 
@@ -306,13 +339,11 @@ def joint_table_kappa(joint: np.ndarray, weights: np.ndarray):
         ``se`` is the large-sample standard error of Fleiss, Cohen & Everitt (1969), for
         intervals; ``se_null`` the one under H0: kappa = 0, for tests.
     """
+    kappa, p_o, p_e = joint_kappa(joint, weights)
     n = joint.sum((-1, -2))
     with np.errstate(invalid="ignore", divide="ignore"):
         p = joint / n[..., None, None]
         row, col = p.sum(-1), p.sum(-2)
-        p_o = (p * weights).sum((-1, -2))
-        p_e = np.einsum("...k,...kl,...l->...", row, weights, col)
-        kappa = chance_corrected(p_o, p_e)
         w_row = np.einsum("...kl,...l->...k", weights * np.ones_like(p), col)   # wbar_k.
         w_col = np.einsum("...kl,...k->...l", weights * np.ones_like(p), row)   # wbar_.l
         spread = w_row[..., :, None] + w_col[..., None, :]

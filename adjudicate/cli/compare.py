@@ -20,6 +20,17 @@ def policy_options(p) -> None:
                         "a per-unit metadata column")
 
 
+def comparison_options(p, *, findings: str = "all") -> None:
+    """``--readers --findings``, the policies, the bootstrap options and ``--format``."""
+    p.add_argument("--readers", metavar="IDS",
+                   help="comma-separated reader ids of the panel (default: all readers)")
+    p.add_argument("--findings", metavar="NAMES",
+                   help=f"comma-separated findings (default: {findings})")
+    policy_options(p)
+    bootstrap_options(p, default_b=2000)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+
 def register(sub) -> None:
     c = sub.add_parser("compare", help="a rater's labels (a labels file, or 'nlp') against a "
                                        "reference, beside the readers")
@@ -32,13 +43,7 @@ def register(sub) -> None:
     c.add_argument("--reference", default="published", metavar="published|majority|FILE",
                    help="the bundled published labels (default), the majority vote of the "
                         "readers, or a labels CSV")
-    c.add_argument("--readers", metavar="IDS",
-                   help="comma-separated reader ids of the panel (default: all readers)")
-    c.add_argument("--findings", metavar="NAMES", help="comma-separated findings (default: "
-                                                       "those of the rater file)")
-    policy_options(c)
-    bootstrap_options(c, default_b=2000)
-    c.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    comparison_options(c, findings="those of the rater file")
     c.set_defaults(run=run)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._common import DATASET_CHOICES, bootstrap_options, emit, split_ids
-from .compare import policy_options
+from ._common import DATASET_CHOICES, emit, split_ids
+from .compare import comparison_options
 
 
 def register(sub) -> None:
@@ -15,12 +15,7 @@ def register(sub) -> None:
     n.add_argument("--mapping", metavar="FILE",
                    help="JSON file overriding the NIH-to-dataset mapping (see "
                         "data_schemas/mappings/nlp_mapping.json)")
-    n.add_argument("--readers", metavar="IDS",
-                   help="comma-separated reader ids of the panel (default: all readers)")
-    n.add_argument("--findings", metavar="NAMES", help="comma-separated findings (default: all)")
-    policy_options(n)
-    bootstrap_options(n, default_b=2000)
-    n.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    comparison_options(n)
     n.set_defaults(run=run)
 
 
