@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .ratings import Ratings, as_ratings
+from .ratings import Ratings, as_ratings, positive_category
 from .resample import _fresh_seed, _sorted_codes
 
 __all__ = [
@@ -108,7 +108,7 @@ class VoteResult:
         return Ratings(
             codes=self.codes[:, None, :], categories=self.categories, units=self.labels.index,
             readers=pd.Index([reader]), findings=self.labels.columns, clusters=self.clusters,
-            positive="YES" if "YES" in self.categories else None,
+            positive=positive_category(self.categories),
         )
 
     def summary(self) -> pd.DataFrame:
