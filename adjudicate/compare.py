@@ -589,8 +589,10 @@ def accuracy_table(rater, reference, *, hedge: Hedge = "negative", ties: Ties = 
         ``wilson_low``, ``wilson_high`` (plain Wilson, proportions only; NaN for kappa),
         ``n_units`` (units with both labels), ``n_excluded`` (units with a label on one side
         only, left out), ``excluded_share`` (``n_excluded / (n_units + n_excluded)``),
-        ``tp``, ``fp``, ``fn``, ``tn``, ``n_undefined`` (bootstrap replicates where the
-        statistic is undefined, left out of the interval), ``method``, ``seed``.
+        ``n_single_other`` (leave-one-out references only: units whose "majority" is one
+        other reader's read), ``tp``, ``fp``, ``fn``, ``tn``, ``n_undefined`` (bootstrap
+        replicates where the statistic is undefined, left out of the interval), ``method``,
+        ``seed``.
         ``.bootstrap`` holds the :class:`~adjudicate.resample.BootstrapResult` (estimate and
         distribution of shape (findings, raters, statistics)); ``.settings`` the options and
         the seed used; ``.notes`` the reference's notes (ties, single-reader "majorities").
@@ -657,6 +659,10 @@ def accuracy_table(rater, reference, *, hedge: Hedge = "negative", ties: Ties = 
                                if design.clustered else "wilson")
     table = _tidy(findings, raters, reference_name or name, estimate, low, high, w_low, w_high,
                   sums, excluded, n_undefined, how)
+    single = _single_other(rater, ref, cells, hedge)
+    if single is not None:  # (F, R) -> rater-major rows, one per statistic
+        table.insert(table.columns.get_loc("n_excluded") + 2, "n_single_other",
+                     np.repeat(np.moveaxis(single, 1, 0).reshape(-1), len(STATISTICS)))
     table["seed"] = _recorded(seed)
     settings = {"reference": reference_name or name, "hedge": hedge, "ties": ties,
                 "positive": _positive_label(rater, ref, positive), "ci": ci,
@@ -664,6 +670,20 @@ def accuracy_table(rater, reference, *, hedge: Hedge = "negative", ties: Ties = 
                 "confidence_level": confidence_level, "clusters": design.label,
                 "seed": _recorded(seed)}
     return TableResult(table, settings=settings, notes=tuple(ref.notes), bootstrap=boot)
+
+
+def _single_other(rater: Ratings, ref: Ratings, cells: np.ndarray, hedge: str):
+    """Per (finding, rater), units graded against ONE other reader's read (leave-one-out).
+
+    None unless ``ref`` is a leave-one-out reference of these readers. An image read by two
+    readers gives each the other's read as its "majority": pairwise agreement, not a panel.
+    """
+    if ref.source != "leave-one-out" or ref.n_readers != rater.n_readers:
+        return None
+    votes = apply_hedge(rater, hedge, keep_category=False).codes != MISSING  # (U, R, F)
+    others = votes.sum(axis=1, keepdims=True) - votes
+    compared = cells.any(-1)  # (U, F, R): both sides labelled
+    return ((others == 1).transpose(0, 2, 1) & compared).sum(0)
 
 
 def _finalize(sums):

@@ -180,6 +180,8 @@ def test_leave_one_out_breaks_ties_at_random_and_reports_single_reader_majoritie
     # units 10, 11 were read by a and b only: each is graded against the other's read alone
     assert any("4 reads graded against one other reader's read" in n for n in res.notes)
     assert "seed 4" in res.notes[0]
+    single = t.groupby("rater")["n_single_other"].first().to_dict()
+    assert single == {"a": 2, "b": 2, "c": 0}
     old = quiet(adj.accuracy_table, r, "leave-one-out", ci=None, ties="missing").table
     ob = old[old.rater == "b"]
     assert (ob.n_excluded == 10).all()
@@ -262,3 +264,23 @@ def test_compare_raters_serves_any_rater(tmp_path, capsys):
     row = frame.query("comparison == 'accuracy' and rater == 'ours' and "
                       "statistic == 'kappa'").iloc[0]
     assert row.estimate == 1.0 and (frame.seed == 3).all()   # reproduced = published
+
+
+def test_compare_nlp_cli_takes_mapping_readers_and_findings(tmp_path, capsys):
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"Airspace opacity": ["Consolidation"]}))
+    code, out, _ = run(capsys, "compare-nlp", "four-findings", "--mapping", str(mapping),
+                       "--readers", "4295194124,4295206903", "--findings",
+                       "Airspace opacity,Pneumothorax", "--bootstrap", "20", "--seed", "1",
+                       "--format", "csv")
+    assert code == 0
+    t = pd.read_csv(io.StringIO(out))
+    assert set(t.finding) == {"Airspace opacity", "Pneumothorax"}
+    assert set(t.rater) == {"nlp", "published", "4295194124", "4295206903"}
+    # NLP Airspace opacity = Consolidation alone: its positives are the raw Consolidation flags
+    raw = pd.concat([pd.read_csv(adj.dataset_path("four_findings", w), dtype=str)
+                     for w in ("test_labels", "validation_labels")])
+    consolidation = raw["Finding Labels"].str.split("|").apply(lambda x: "Consolidation" in x)
+    row = t.query("rater == 'nlp' and finding == 'Airspace opacity' and "
+                  "statistic == 'prevalence'").iloc[0]
+    assert row.tp + row.fp == consolidation.sum()
