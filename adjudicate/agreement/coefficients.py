@@ -469,8 +469,8 @@ def _rater_position(ratings: Ratings, rater) -> int:
     raise KeyError(f"unknown rater {rater!r}; raters are {list(ratings.readers)}")
 
 
-def pairwise_kappa(data, *, weights: Weights = None,
-                   categories: Sequence | None = None) -> pd.DataFrame:
+def pairwise_kappa(data, *, weights: Weights = None, categories: Sequence | None = None,
+                   tidy: bool | None = None) -> pd.DataFrame:
     """Cohen's kappa of every pair of raters.
 
     All pairs come from one ``einsum`` over units of the raters' one-hot reads (the joint
@@ -482,6 +482,9 @@ def pairwise_kappa(data, *, weights: Weights = None,
         One item, or a :class:`~adjudicate.Ratings` with any number of findings.
     weights : {None, "linear", "quadratic"}
     categories : sequence, optional
+    tidy : bool, optional
+        Force the tidy table (True) or the matrix (False, one finding only). Default: the
+        matrix for one item, the tidy table for several findings.
 
     Returns
     -------
@@ -516,7 +519,9 @@ def pairwise_kappa(data, *, weights: Weights = None,
     joint = joint_counts(ratings.codes, k)
     kappa, se, _, _, _ = terms.joint_table_kappa(joint, w[:, None, None])
     n_common = joint.sum((-1, -2))
-    if ratings.n_findings == 1 and not (isinstance(data, Ratings) and data.n_findings > 1):
+    if tidy is None:
+        tidy = ratings.n_findings > 1 or (isinstance(data, Ratings) and data.n_findings > 1)
+    if not tidy:
         return pd.DataFrame(kappa[0], index=ratings.readers.copy(), columns=ratings.readers.copy())
     f_idx, g, h = np.nonzero(np.triu(np.ones(kappa.shape[1:], bool), 1)[None] & (n_common > 0))
     return pd.DataFrame({

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 
 from ._common import bootstrap_options, emit, load_ratings, split_ids
@@ -59,12 +58,7 @@ def run(args) -> int:
         pairs = None
         if args.pairwise:
             view, _ = hedge_view(ratings.select(readers=readers, findings=findings), args.hedge)
-            pairs = pairwise_kappa(view)
-            if "finding" not in pairs.columns:  # one finding: the reader x reader matrix
-                i, j = np.triu_indices(len(pairs), k=1)
-                pairs = pd.DataFrame({"finding": view.findings[0], "rater_1": pairs.index[i],
-                                      "rater_2": pairs.columns[j],
-                                      "kappa": pairs.to_numpy()[i, j]}).dropna(subset="kappa")
+            pairs = pairwise_kappa(view, tidy=True).dropna(subset="kappa")
     warned = sorted({str(w.message) for w in caught})
     table, settings = result.table, result.settings
     notes = list(result.notes) + [w for w in warned if w not in result.notes]
