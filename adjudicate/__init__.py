@@ -136,4 +136,9 @@ __all__ += [
     "wide_view",
 ]
 
+# --- input validation (bad-input checks Python users get too) ---
+from .resample import check_n_resamples, min_resamples
+
+__all__ += ["check_n_resamples", "min_resamples"]
+
 __version__ = "0.1.0"

@@ -83,7 +83,8 @@ class Ratings:
             raise ValueError(f"codes must be 3-D (units, readers, findings), got {codes.ndim}-D")
         k = len(self.categories)
         if k > np.iinfo(_CODE_DTYPE).max:
-            raise ValueError(f"too many categories ({k}); at most {np.iinfo(_CODE_DTYPE).max}")
+            raise ValueError(f"categories: too many ({k}); at most {np.iinfo(_CODE_DTYPE).max} "
+                             "distinct labels fit the int8 codes")
         codes = codes.astype(_CODE_DTYPE, copy=False)
         if codes.size and (codes.min() < MISSING or codes.max() >= k):
             raise ValueError(f"codes must lie in [-1, {k - 1}]")
@@ -274,9 +275,20 @@ class Ratings:
                    findings=None, clusters=None, positive=None) -> Ratings:
         """Wrap a units x raters array (one finding) or units x raters x findings array.
 
-        Missing reads are ``None`` or NaN. Category labels may be strings or numbers; their
-        order is ``categories`` if given (the full set, including categories nobody used),
-        else the sorted distinct values.
+        Missing reads are ``None`` or NaN (also ``pandas.NA``). Category labels may be strings
+        or numbers; their order is ``categories`` if given (the full set, including categories
+        nobody used), else the sorted distinct values.
+
+        Anything else that cannot be a label is an error, never a category: an infinite
+        number, and the text a missing cell often turns into -- an empty (or blank) string,
+        ``"nan"``, ``"NA"``, ``"None"``, ``"null"`` -- unless ``categories`` lists it
+        explicitly. Ragged or nested rows are an error too.
+
+        Raises
+        ------
+        ValueError
+            Ragged rows, a value outside ``categories``, an infinite value, text that looks
+            like a missing cell, or more than 127 categories.
 
         Examples
         --------
@@ -284,13 +296,15 @@ class Ratings:
         >>> r.codes[:, :, 0].tolist()
         [[0, 1], [2, -1]]
         """
-        arr = np.asarray(data, dtype=object)
+        arr = _object_array(data, "data")
         if arr.ndim == 2:
             arr = arr[:, :, None]
         if arr.ndim != 3:
-            raise ValueError(f"expected a 2-D (units x raters) or 3-D array, got {arr.ndim}-D")
+            raise ValueError(f"data: expected a 2-D (units x raters) or 3-D array, got "
+                             f"{arr.ndim}-D")
         flat = pd.Series(arr.ravel(), dtype=object)
         present = flat.notna().to_numpy()
+        check_labels(flat.to_numpy(), present, arr.shape, categories)
         if categories is None:
             uniq = pd.unique(flat[present])
             try:
@@ -403,6 +417,61 @@ def as_ratings(data, *, categories: Sequence | None = None) -> Ratings:
     return Ratings.from_array(data, categories=categories)
 
 
+_MISSING_TEXT = frozenset({"", "nan", "na", "n/a", "none", "null", "nat", "<na>"})
+
+
+def _object_array(data, name: str) -> np.ndarray:
+    """``data`` as an object array; ragged or nested rows are a ValueError naming ``name``."""
+    try:
+        arr = np.asarray(data, dtype=object)
+    except ValueError as e:  # numpy: "setting an array element with a sequence ..."
+        raise ValueError(f"{name} is ragged: its rows have different lengths ({e})") from None
+    if arr.ndim == 1 and arr.size and isinstance(arr[0], (list, tuple, np.ndarray)):
+        lengths = sorted({len(x) if hasattr(x, "__len__") else 1 for x in arr})
+        raise ValueError(f"{name} is ragged: its rows have different lengths {lengths[:5]}")
+    return arr
+
+
+def check_labels(values: np.ndarray, present: np.ndarray, shape: tuple,
+                 categories=None) -> None:
+    """Refuse values that cannot be category labels; one home for every array entry point.
+
+    Missing is ``None``/NaN only (``present`` False there). An infinite number, and a string
+    that is blank or spells a missing value (``"nan"``, ``"NA"``, ...), is an error naming its
+    position, unless ``categories`` lists it explicitly.
+    """
+    declared = set() if categories is None else {c for c in categories if isinstance(c, str)}
+    kept = values[present]
+    try:
+        distinct = pd.unique(pd.Series(kept, dtype=object))
+    except TypeError:  # unhashable cells
+        raise ValueError("data is ragged or nested: a cell holds a list or other unhashable "
+                         "value; rows must be flat sequences of labels") from None
+    for v in distinct:  # a loop over the distinct values (a handful), not over cells
+        why = None
+        if isinstance(v, str):
+            if v.strip().lower() in _MISSING_TEXT and v not in declared:
+                why = ("an empty string" if not v.strip() else f"the text {v!r}") + \
+                    ", not a label; a missing read is None or NaN (or list the text in " \
+                    "categories if it really is a category)"
+        elif isinstance(v, (float, np.floating)) and not np.isfinite(v):
+            why = "infinite, not a label; a missing read is None or NaN"
+        elif isinstance(v, (bytes, bytearray)):
+            why = "bytes; decode it to text first"
+        elif isinstance(v, (tuple, frozenset)):
+            why = "a sequence, not a label (the rows are nested)"
+        if why:
+            hit = pd.Series(kept, dtype=object).map(lambda x, bad=v: x is bad or x == bad)
+            i = int(np.flatnonzero(present)[np.flatnonzero(hit.to_numpy(bool))[0]])
+            raise ValueError(f"data: value {v!r} at {_where(i, shape)} is {why}")
+
+
+def _where(i: int, shape: tuple) -> str:
+    pos = np.unravel_index(i, shape)
+    names = ("unit", "rater", "finding")
+    return "(" + ", ".join(f"{n} {int(p)}" for n, p in zip(names, pos)) + ")"
+
+
 def _plain(x):
     """numpy scalar -> Python scalar so categories print and compare plainly."""
     return x.item() if isinstance(x, np.generic) else x
@@ -418,7 +487,13 @@ def _positions(index: pd.Index, wanted, what: str) -> np.ndarray:
         return np.flatnonzero(arr)
     if isinstance(wanted, (str, bytes)) or np.ndim(wanted) == 0:
         wanted = [wanted]
-    pos = index.get_indexer(list(wanted))
+    wanted = list(wanted)
+    seen = pd.Index([str(w) for w in wanted])
+    if seen.has_duplicates:  # a repeated label would compare a reader with itself
+        rep = sorted(set(seen[seen.duplicated()]))
+        raise ValueError(f"{what}s: {', '.join(repr(r) for r in rep)} given more than once; "
+                         f"list each {what} once")
+    pos = index.get_indexer(wanted)
     if (pos < 0).any():
         unknown = [w for w, p in zip(wanted, pos) if p < 0]
         # reader ids are often typed as numbers by users: match on their text too

@@ -27,6 +27,7 @@ References
 
 from __future__ import annotations
 
+import math
 import operator
 import os
 import sys
@@ -47,6 +48,8 @@ __all__ = [
     "IndependentUnitsWarning",
     "bootstrap_sums",
     "bootstrap_weights",
+    "check_n_resamples",
+    "min_resamples",
     "paired_difference",
     "resolve_clusters",
     "stack_statistics",
@@ -233,13 +236,125 @@ def _check_clusters(n_clusters: int, clustered: bool) -> None:
         raise ValueError(f"a bootstrap needs at least 2 {what}, got {n_clusters}")
 
 
+def _check_seed(seed):
+    """``seed`` as numpy takes it, or a ValueError/TypeError naming ``seed``.
+
+    None, a non-negative integer, a :class:`numpy.random.SeedSequence`, ``BitGenerator`` or
+    ``Generator``. A bool, a string, a float or a negative integer is refused (numpy's own
+    message would not say which argument was wrong).
+    """
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence,
+                                         np.random.BitGenerator)):
+        return seed
+    if isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"seed must be None, a non-negative integer or a numpy Generator, "
+                        f"got {seed!r}")
+    try:
+        number = operator.index(seed)
+    except TypeError:
+        raise TypeError(f"seed must be None, a non-negative integer or a numpy Generator, "
+                        f"got {type(seed).__name__} {seed!r}") from None
+    if number < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {number}")
+    return number
+
+
 def _fresh_seed(seed):
     """The seed to record: a fresh one when none is given, so every run can be repeated.
 
     A fresh seed is a non-negative 63-bit integer (from the OS entropy of
-    :class:`numpy.random.SeedSequence`), short enough to type back as ``--seed``.
+    :class:`numpy.random.SeedSequence`), short enough to type back as ``--seed``. A given
+    seed is validated (:func:`_check_seed`), so a bad one is named.
     """
+    seed = _check_seed(seed)
     return int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed
+
+
+def min_resamples(confidence_level: float = 0.95) -> int:
+    """The fewest bootstrap replicates a two-sided interval at ``confidence_level`` can use.
+
+    A percentile (or BCa) endpoint is the ``(1 - confidence_level) / 2`` quantile of the
+    replicates. With fewer than ``2 / (1 - confidence_level)`` replicates that tail holds
+    less than one replicate, so the endpoint is the most extreme replicate or an
+    extrapolation past it -- an interval in name only (``--bootstrap 2`` once printed a
+    "95% CI" that excluded the estimate). This is the floor that is refused; for intervals
+    worth reporting use at least ``10 / (1 - confidence_level)`` (5 replicates beyond each
+    endpoint: 200 at 95%, 1000 at 99%), and thousands for BCa.
+
+    Examples
+    --------
+    >>> min_resamples(0.95), min_resamples(0.99), min_resamples(0.5)
+    (40, 200, 4)
+    """
+    level = _check_level(confidence_level)
+    return max(2, math.ceil(2 / (1 - level) - 1e-9))
+
+
+def check_n_resamples(n_resamples, confidence_level: float = 0.95, *, n_values: int = 1) -> int:
+    """Validate a replicate count before anything is allocated.
+
+    Refuses counts below :func:`min_resamples` for the interval's level, and counts whose
+    bootstrap distribution (``n_resamples x n_values`` float64) would not fit in the memory
+    available now; warns (RuntimeWarning) below ``10 / (1 - confidence_level)``, where fewer
+    than 5 replicates lie beyond each endpoint. Every message names ``n_resamples`` (the
+    command line's ``--bootstrap``).
+
+    Examples
+    --------
+    >>> check_n_resamples(2000)
+    2000
+    >>> check_n_resamples(2)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_resamples=2 is too few for a 95% interval: each tail needs at least one replicate, so at least 40 (200 or more recommended)
+    """
+    n = _positive_int(n_resamples, "n_resamples")
+    level = _check_level(confidence_level)
+    need = min_resamples(level)
+    if n < need:
+        raise ValueError(f"n_resamples={n} is too few for a {level * 100:g}% interval: "
+                         f"each tail needs at least one replicate, so at least "
+                         f"{need} ({math.ceil(10 / (1 - level) - 1e-9)} or more recommended)")
+    advised = math.ceil(10 / (1 - level) - 1e-9)
+    if n < advised:
+        warnings.warn(f"n_resamples={n} leaves fewer than 5 replicates beyond each end of the "
+                      f"{level * 100:g}% interval, so its endpoints are rough; "
+                      f"{advised} or more are advised", RuntimeWarning, stacklevel=3)
+    _check_memory(n, n_values, "statistics", "the bootstrap distribution")
+    return n
+
+
+def _check_memory(n_resamples: int, n_values: int, what: str, array: str) -> None:
+    """Refuse an ``n_resamples x n_values`` float64/int64 array larger than free memory."""
+    need_bytes = 8 * n_resamples * max(int(n_values), 1)
+    free = _available_memory()
+    if free is not None and need_bytes > free:
+        raise ValueError(f"n_resamples={n_resamples} needs about {_size(need_bytes)} for "
+                         f"{array} ({n_resamples} replicates x {n_values} {what} x 8 bytes), "
+                         f"more than the {_size(free)} of memory available; use fewer")
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available now (Linux ``MemAvailable``; None when unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"
 
 
 # --------------------------------------------------------------------------- weights
@@ -318,7 +433,8 @@ def bootstrap_weights(n_units: int, *, clusters: Sequence[Hashable] | None = Non
     design = _design(clusters, n_units)
     codes, n_clusters = design.codes, design.n_clusters
     _check_clusters(n_clusters, design.clustered)
-    rng = np.random.default_rng(seed)
+    _check_memory(n_resamples, n_units, "units", "the weights")
+    rng = np.random.default_rng(_check_seed(seed))
     weights = np.empty((n_resamples, n_units), dtype=np.int64)
     for start, stop in _chunks(n_resamples, max(n_clusters, n_units)):
         weights[start:stop] = _cluster_counts(rng, stop - start, n_clusters)[:, codes]
@@ -541,6 +657,11 @@ class BootstrapResult:
         level = (self.confidence_level if confidence_level is None
                  else _check_level(confidence_level))
         method = self.method if method is None else _check_method(method)
+        if method == "bca" and self.jackknife is None:
+            raise ValueError("method='bca' needs the jackknife values, which this result "
+                             "does not hold; use method='percentile'")
+        if self.n_resamples < min_resamples(level):
+            check_n_resamples(self.n_resamples, level)  # raises, naming the count needed
         out_shape = np.shape(self.estimate)
         estimate = np.reshape(np.asarray(self.estimate, dtype=float), -1)
         dist = self.distribution.reshape(self.n_resamples, -1)
@@ -828,6 +949,7 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     estimate = call(total)
     out_shape = estimate.shape
     out_size = estimate.size
+    check_n_resamples(n_resamples, confidence_level, n_values=out_size)  # before allocating
     by_cluster = _cluster_sums(flat, codes, n_clusters)
 
     rng = np.random.default_rng(seed)

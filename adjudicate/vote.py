@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .ratings import Ratings, as_ratings, positive_category
-from .resample import _fresh_seed, _sorted_codes
+from .resample import _check_seed, _fresh_seed, _sorted_codes
 
 __all__ = [
     "HEDGE_POLICIES",
@@ -277,7 +277,7 @@ def decide(counts: np.ndarray, *, ties: TiePolicy = "missing", seed=None, units=
     elif ties == "positive":
         pick = counts.shape[-1] - 1 - is_top[..., ::-1].argmax(axis=-1)
     elif ties == "random":
-        draw = np.random.default_rng(seed).random(counts.shape)
+        draw = np.random.default_rng(_check_seed(seed)).random(counts.shape)  # seed named
         if units is not None:  # row i takes the draw of its id's rank: order-free
             ranks, _ = _sorted_codes(units)
             draw = draw[ranks]

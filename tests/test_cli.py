@@ -36,14 +36,14 @@ def test_reproduce_all_findings_out_file(tmp_path, capsys):
 def test_reproduce_all_findings_compare(tmp_path, capsys):
     code, out, _ = run(capsys, "reproduce", "all-findings", "--compare", "published")
     assert code == 0 and "identical" in out
-    # a published file with one cell changed: still exit 0, the table shows the mismatch
+    # a published file with one cell changed: exit 1 (like diff), the table shows the mismatch
     lines = dataset_path("all_findings", "labels").read_text().splitlines()
     assert lines[5].endswith(",NO")  # Other = NO for 00030409_000.png
     lines[5] = lines[5][:-2] + "YES"
     edited = tmp_path / "edited.csv"
     edited.write_text("\n".join(lines) + "\n")
     code, out, _ = run(capsys, "reproduce", "all-findings", "--compare", str(edited))
-    assert code == 0
+    assert code == 1
     assert "1 mismatching cells" in out
     other = [ln for ln in out.splitlines() if ln.strip().startswith("Other")][0]
     assert other.split()[2] == "1"
@@ -83,7 +83,8 @@ def test_audit_text_and_json(capsys):
 @pytest.mark.parametrize("content, fragment", [
     (b"", "the file is empty"),
     (b"Image ID;Reader ID\n1;2\n", "wrong delimiter"),
-    (b"\xff\xfeI\x00", "not UTF-8 text"),
+    (b"\xe9t\xe9,x\n", "not UTF-8 text"),
+    (b"I\x00D\x00", "NUL byte"),  # UTF-16 without a byte-order mark
 ])
 def test_errors_are_one_line_exit_2(tmp_path, capsys, content, fragment):
     p = tmp_path / "bad.csv"
@@ -140,9 +141,9 @@ def test_compare_nlp_csv_tidy_and_seeded(capsys):
 
 def test_compare_nlp_bad_options(capsys):
     code, _, err = run(capsys, "compare-nlp", "--bootstrap", "0")
-    assert code == 2 and "--bootstrap must be a positive" in err
+    assert code == 2 and "argument --bootstrap: expected a positive integer" in err
     code, _, err = run(capsys, "compare-nlp", "--level", "95")
-    assert code == 2 and "confidence_level" in err
+    assert code == 2 and "argument --level" in err
 
 
 def test_agreement_csv_matches_statsmodels(capsys):

@@ -528,8 +528,8 @@ def test_invalid_options(kwargs, match):
     (_X, lambda s: float(np.sum(s)), "not vectorized"),
 ])
 def test_invalid_data(stats, finalize, match):
-    with pytest.raises(ValueError, match=match):
-        bootstrap_sums(stats, finalize, n_resamples=10)
+    with pytest.raises(ValueError, match=match):  # 40: the fewest a 95% interval accepts
+        bootstrap_sums(stats, finalize, n_resamples=40)
 
 
 def test_finalize_must_be_callable():

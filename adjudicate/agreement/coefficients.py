@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from ..ratings import MISSING, Ratings, as_ratings
+from ..ratings import MISSING, Ratings, as_ratings, check_labels
 from ..resample import bootstrap_sums, resolve_clusters
 from . import terms
 from .cohen import cohen_statistic, joint_counts
@@ -60,7 +60,13 @@ def item_ratings(data, categories: Sequence | None = None) -> Ratings:
         else:
             ratings = as_ratings(frame, categories=categories)
         return replace(ratings, units=frame.index, readers=frame.columns)
-    arr = np.asarray(data) if not isinstance(data, np.ndarray) else data
+    if isinstance(data, np.ndarray):
+        arr = data
+    else:
+        try:
+            arr = np.asarray(data)
+        except ValueError:  # ragged rows: Ratings.from_array says so
+            return as_ratings(data, categories=categories)
     if arr.size == 0:
         shape = arr.shape if arr.ndim == 2 else (0, 0)
         return Ratings.from_array(np.empty(shape, dtype=object), categories=categories)
@@ -78,6 +84,8 @@ def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
     x = np.asarray(arr, dtype=np.float64)
     present = ~np.isnan(x)
     values = x[present]
+    if np.isinf(values).any():  # the same refusal as Ratings.from_array
+        check_labels(x.ravel(), present.ravel(), x.shape + (1,))
     if categories is None:
         cat_values = None
         cats = None

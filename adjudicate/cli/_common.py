@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -11,38 +12,219 @@ DATASET_CHOICES = ("all-findings", "four-findings")
 
 def bootstrap_options(p: argparse.ArgumentParser, *, default_b: int | None) -> None:
     """``--bootstrap B --seed S --level L --method M``, the same for every command."""
-    p.add_argument("--bootstrap", type=int, default=default_b, metavar="B",
+    p.add_argument("--bootstrap", type=positive_int, default=default_b, metavar="B",
                    help="bootstrap replicates" + (f" (default {default_b})" if default_b
-                                                  else " (default: no bootstrap)"))
-    p.add_argument("--seed", type=int, default=None,
+                                                  else " (default: no bootstrap)")
+                   + "; at least 2/(1-L) for a level-L interval (40 at 95%%), 10/(1-L) or "
+                     "more recommended")
+    p.add_argument("--seed", type=seed_int, default=None,
                    help="random seed (default: fresh; the output reports the seed used)")
-    p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--level", type=level_float, default=0.95,
+                   help="confidence level (default 0.95)")
     p.add_argument("--method", choices=("bca", "percentile"), default=None,
                    help="bootstrap interval method (default: bca; for comparisons, Wilson "
                         "for proportions with few events and bca otherwise)")
 
 
-def fail(msg: str) -> int:
-    """Print one error line on stderr; the exit status of a user error."""
-    print(f"adjudicate: error: {msg}", file=sys.stderr)
-    return 2
+# ------------------------------------------------------------------ option value types
+def _typed(convert, valid, expected: str):
+    """An argparse type: ``convert`` the text, refuse it unless ``valid``; argparse puts the
+    option's name in front of the message (``argument --seed: expected ...``)."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not valid(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
+        return value
+    parse.__name__ = convert.__name__  # argparse names the type in some messages
+    return parse
 
 
-def emit(text: str, out: str | None = None) -> None:
-    """Write ``text`` to the file ``out``, or to stdout (with a final newline)."""
-    if out:
-        Path(out).write_text(text, encoding="utf-8", newline="")
+positive_int = _typed(int, lambda n: n >= 1, "a positive integer")
+"""argparse type: an integer >= 1 (replicates, minimum reads)."""
+
+seed_int = _typed(int, lambda n: n >= 0, "a non-negative integer")
+"""argparse type: a seed, an integer >= 0."""
+
+level_float = _typed(float, lambda x: 0 < x < 1, "a number strictly between 0 and 1")
+"""argparse type: a confidence level strictly between 0 and 1."""
+
+
+# ---------------------------------------------------------------------------- output
+def fail(msg: str, status: int = 2) -> int:
+    """Print one error line on stderr (control and undecodable characters escaped, so raw
+    binary never reaches the terminal); the exit status of a user error."""
+    print(f"adjudicate: error: {printable(msg)}", file=sys.stderr)
+    return status
+
+
+def printable(text: str, limit: int = 2000) -> str:
+    """One line of printable text: anything unprintable becomes a backslash escape."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else
+                   c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   if ord(c) < 0xD800 or ord(c) > 0xDFFF else f"\\x{ord(c) - 0xDC00:02x}"
+                   for c in text)
+
+
+def note(text: str) -> None:
+    """A note for the user on stderr (for machine-readable stdout such as CSV)."""
+    print(f"adjudicate: note: {printable(text)}", file=sys.stderr)
+
+
+def parser_notes(*sources) -> list[str]:
+    """What the parsers did, one line each, prefixed with the file: the notes of
+    :class:`~adjudicate.Ratings` and the quirks and extra columns of published label files
+    (a :class:`~adjudicate.datasets.Dataset` contributes both). Every output shows them:
+    a ``notes`` key in JSON, ``note:`` lines in text, stderr next to CSV."""
+    out: list[str] = []
+    for src in sources:
+        if src is None:
+            continue
+        if hasattr(src, "ratings") and hasattr(src, "published"):  # a bundled Dataset
+            out += parser_notes(src.ratings, *src.published.values())
+            continue
+        if hasattr(src, "codes"):  # Ratings
+            name = src.source or "ratings"
+            lines = [n.strip().removeprefix("note: ") for n in src.notes]
+        else:  # PublishedLabels
+            name = Path(src.file).name
+            lines = list(src.quirks) + [f"column {c!r} is not part of format {src.format}; not "
+                                        "used" for c in src.extra_columns]
+        out += [f"{name}: {n}" for n in lines if n]
+    return list(dict.fromkeys(out))
+
+
+def emit_comparison(result, fmt: str, parsed: list[str]) -> None:
+    """Print a comparison result with the parsers' notes: among its notes (table, JSON), or
+    on stderr next to CSV, which stays machine-readable."""
+    import dataclasses
+
+    from ..compare import format_comparison
+
+    if fmt == "csv":
+        emit(format_comparison(result, fmt))
+        for text in parsed:
+            note(text)
+        return
+    emit(format_comparison(dataclasses.replace(result, notes=tuple(parsed)
+                                               + tuple(result.notes)), fmt))
+
+
+def _bundled_dirs() -> list[Path]:
+    here = Path(__file__).resolve().parent.parent  # the adjudicate package
+    return [here / "datasets", here / "data_schemas"]
+
+
+def check_outputs(outputs: dict, inputs=()) -> dict:
+    """Refuse outputs that would destroy data, before any work is done.
+
+    ``outputs`` maps option names (``"--out"``) to paths (None or ``"-"`` = stdout). Refused:
+    two options naming one file, an output that is an input (given in ``inputs``, or any file
+    the parsers have read in this process), anything inside the bundled data, a directory, a
+    missing parent directory. Returns the given ``{option: Path}``.
+    """
+    from ..io.schemas import FILES_READ
+
+    inputs = [*inputs, *FILES_READ]  # whatever this run has read so far
+    given = {opt: Path(p) for opt, p in outputs.items() if p not in (None, "", "-")}
+    seen: list = []
+    for opt, path in given.items():
+        for other, other_path in seen:
+            if _same_file(path, other_path):
+                raise ValueError(f"{other} and {opt} name the same file {str(path)!r}; "
+                                 "give each output its own file")
+        seen.append((opt, path))
+        for inp in inputs:
+            if inp is not None and _same_file(path, Path(inp)):
+                raise ValueError(f"{opt} {str(path)!r} is an input file of this command; "
+                                 "refusing to overwrite it")
+        resolved = path.resolve()
+        for d in _bundled_dirs():
+            if resolved == d or d in resolved.parents:
+                raise ValueError(f"{opt} {str(path)!r} is inside the bundled data "
+                                 f"({d}); refusing to overwrite it")
+        if path.is_dir():
+            raise ValueError(f"{opt} {str(path)!r} is a directory; give a file name")
+        if path.exists() and not path.is_file():
+            raise ValueError(f"{opt} {str(path)!r} is not a regular file")
+        if not resolved.parent.is_dir():
+            raise ValueError(f"{opt} {str(path)!r}: the directory {str(path.parent)!r} does "
+                             "not exist")
+    return given
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: the same inode when both exist (hard links,
+    symlinks), else the same absolute path once ``..`` and links are resolved."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def write_outputs(outputs: dict, *, inputs=()) -> None:
+    """Write ``{path: text}`` all or nothing.
+
+    Each text goes to a temporary file in its target's directory; only when all are
+    written (and flushed to disk) are they renamed over their targets (``os.replace``,
+    atomic on POSIX). A failure or Ctrl-C midway removes the temporary files and leaves
+    every target as it was; concurrent runs never interleave.
+    """
+    import tempfile
+
+    check_outputs({("output" if len(outputs) == 1 else f"output {i + 1}"): p
+                   for i, p in enumerate(outputs)}, inputs)
+    mask = os.umask(0)
+    os.umask(mask)
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text in outputs.items():
+            path = Path(path)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                       dir=path.resolve().parent)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o666 & ~mask)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in temps:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+
+
+def emit(text: str, out: str | None = None, *, inputs=()) -> None:
+    """Write ``text`` to the file ``out`` (atomically), or to stdout (with a final newline)."""
+    if out and out != "-":
+        write_outputs({out: text}, inputs=inputs)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def split_ids(text: str | None) -> list[str] | None:
-    """``"a, b,c"`` -> ``["a", "b", "c"]``; None stays None."""
+def split_ids(text: str | None, option: str = "the list") -> list[str] | None:
+    """``"a, b,c"`` -> ``["a", "b", "c"]``; None stays None. An empty list or a repeated id
+    is an error naming ``option`` (a repeated reader would be compared with itself)."""
     if text is None:
         return None
     ids = [t.strip() for t in text.split(",") if t.strip()]
     if not ids:
-        raise ValueError("an empty list was given")
+        raise ValueError(f"{option}: an empty list was given")
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"{option}: {', '.join(repeated)} given more than once; list each "
+                         "once")
     return ids
 
 

@@ -6,7 +6,8 @@ import json
 
 import pandas as pd
 
-from ._common import bootstrap_options, emit, load_ratings, split_ids
+from ._common import bootstrap_options, emit, load_ratings, parser_notes, split_ids
+from ._common import note as stderr_note
 
 
 def register(sub) -> None:
@@ -40,7 +41,7 @@ def run(args) -> int:
     from ..resample import _fresh_seed
 
     ratings = load_ratings(args.source)
-    readers, findings = split_ids(args.readers), split_ids(args.findings)
+    readers, findings = split_ids(args.readers, "--readers"), split_ids(args.findings, "--findings")
     if args.statistics:
         stats = [s for item in args.statistics for s in item.split(",") if s]
     else:
@@ -61,7 +62,8 @@ def run(args) -> int:
             pairs = pairwise_kappa(view, tidy=True).dropna(subset="kappa")
     warned = sorted({str(w.message) for w in caught})
     table, settings = result.table, result.settings
-    notes = list(result.notes) + [w for w in warned if w not in result.notes]
+    notes = parser_notes(ratings) + list(result.notes) + [w for w in warned
+                                                          if w not in result.notes]
     if args.format in ("csv", "json"):
         out = table.copy()
         if pairs is not None:
@@ -69,6 +71,8 @@ def run(args) -> int:
             out = pd.concat([out, p], ignore_index=True)
         if args.format == "csv":
             emit(out.to_csv(index=False))
+            for text in notes:  # CSV stays machine-readable: notes go to stderr
+                stderr_note(text)
         else:
             emit(json.dumps({"settings": _plain(settings), "notes": notes,
                              "rows": json.loads(out.to_json(orient="records",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import DATASET_CHOICES, bootstrap_options, emit, load_ratings, split_ids
+from ._common import (
+    DATASET_CHOICES,
+    bootstrap_options,
+    emit_comparison,
+    load_ratings,
+    parser_notes,
+    split_ids,
+)
 
 
 def policy_options(p) -> None:
@@ -50,7 +57,7 @@ def register(sub) -> None:
 def run(args) -> int:
     import warnings
 
-    from ..compare import UndefinedStatisticWarning, compare_raters, format_comparison
+    from ..compare import UndefinedStatisticWarning, compare_raters
     from ..datasets import load_dataset
     from ..io import read_labels
     from ..reproduce import GROUND_TRUTH_READERS
@@ -61,7 +68,7 @@ def run(args) -> int:
     from ..resample import _fresh_seed
 
     args.seed = _fresh_seed(args.seed)  # one seed for the vote and the bootstrap, reported
-    readers, findings = split_ids(args.readers), split_ids(args.findings)
+    readers, findings = split_ids(args.readers, "--readers"), split_ids(args.findings, "--findings")
     bundled = args.source in DATASET_CHOICES
     if args.rater == "nlp":
         if not bundled:
@@ -73,26 +80,30 @@ def run(args) -> int:
 
         args.dataset, args.mapping = args.source, None
         return run_nlp(args)
-    rater = read_labels(args.rater).to_ratings(reader=Path(args.rater).stem)
+    rater_file = read_labels(args.rater)
+    rater = rater_file.to_ratings(reader=Path(args.rater).stem)
     if findings is not None:
         rater = rater.select(findings=findings)
     panel = load_ratings(args.source)
     if readers is not None:
         panel = panel.select(readers=readers)
     outside = None
+    reference_file = None
     if args.reference == "published":
         if not bundled:
             raise ValueError("--reference published needs a bundled dataset as DATASET; give "
                              "a labels FILE or 'majority' for your own readers")
         ds = load_dataset(args.source)
         reference, name = ds.labels, "published"
+        reference_file = ds
         if ds.name == "all_findings":  # the ground-truth readers are part of it
             outside = [r for r in panel.readers if r not in GROUND_TRUTH_READERS]
     elif args.reference == "majority":
         vote = majority_vote(panel, hedge=args.hedge, ties=args.ties, seed=args.seed)
         reference, name = vote.to_ratings("majority"), "majority"
     else:
-        reference, name = read_labels(args.reference).to_ratings(), Path(args.reference).stem
+        reference_file = read_labels(args.reference)
+        reference, name = reference_file.to_ratings(), Path(args.reference).stem
     with warnings.catch_warnings():  # the notes of the table say what is undefined
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
         result = compare_raters(rater, reference, readers=panel, readers_vs_reference=outside,
@@ -100,5 +111,5 @@ def run(args) -> int:
                                 n_resamples=args.bootstrap, seed=args.seed,
                                 confidence_level=args.level, method=args.method,
                                 clusters=args.cluster)
-    emit(format_comparison(result, args.format))
+    emit_comparison(result, args.format, parser_notes(rater_file, panel, reference_file))
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import DATASET_CHOICES, emit, split_ids
+from ._common import DATASET_CHOICES, emit_comparison, parser_notes, split_ids
 from .compare import comparison_options
 
 
@@ -22,7 +22,7 @@ def register(sub) -> None:
 def run(args) -> int:
     import warnings
 
-    from ..compare import UndefinedStatisticWarning, format_comparison
+    from ..compare import UndefinedStatisticWarning
     from ..nlp import compare_nlp
 
     if not args.bootstrap or args.bootstrap < 1:
@@ -30,10 +30,13 @@ def run(args) -> int:
     with warnings.catch_warnings():  # the notes of the table say what is undefined
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
         result = compare_nlp(args.dataset.replace("-", "_"), reference=args.reference,
-                             readers=split_ids(args.readers), findings=split_ids(args.findings),
+                             readers=split_ids(args.readers, "--readers"),
+                             findings=split_ids(args.findings, "--findings"),
                              mapping=args.mapping, hedge=args.hedge, ties=args.ties,
                              n_resamples=args.bootstrap, seed=args.seed,
                              confidence_level=args.level, method=args.method,
                              clusters=args.cluster)
-    emit(format_comparison(result, args.format))
+    from ..datasets import load_dataset
+
+    emit_comparison(result, args.format, parser_notes(load_dataset(args.dataset)))
     return 0

@@ -118,7 +118,92 @@ class Table:
     quirks: list[str] = field(default_factory=list)
 
 
-def _decode(raw: bytes, path: str) -> str:
+_COMPRESSED = {  # magic bytes -> (name, stdlib module that reads it, or None = refuse)
+    b"\x1f\x8b": ("gzip", "gzip"),
+    b"BZh": ("bzip2", "bz2"),
+    b"\xfd7zXZ\x00": ("xz", "lzma"),
+    b"PK\x03\x04": ("zip", None),
+    b"7z\xbc\xaf\x27\x1c": ("7z", None),
+    b"\x28\xb5\x2f\xfd": ("zstd", None),
+}
+FILES_READ: set[str] = set()
+"""Resolved paths of every file read in this process, so that the command line can refuse
+an output that would overwrite one of its own inputs whichever command read it."""
+
+_MAX_BYTES = 1 << 31
+"""Largest file (or decompressed file) read: 2 GiB of CSV text is far beyond any reader study."""
+
+
+def _read_bytes(path: Path, name: str, quirks: list) -> bytes:
+    """The file's bytes; only regular files (a FIFO or a device such as /dev/zero would
+    block or never end), decompressed when gzip/bzip2/xz, refused when another archive."""
+    import os
+    import stat as stat_
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("no such file", file=name) from None
+    except PermissionError:
+        raise InputError("permission denied", file=name) from None
+    except (OSError, ValueError) as e:
+        raise InputError(f"cannot open: {getattr(e, 'strerror', None) or e}", file=name) from None
+    if stat_.S_ISDIR(st.st_mode):
+        raise InputError("is a directory, not a CSV file", file=name)
+    if not stat_.S_ISREG(st.st_mode):
+        kind = ("a FIFO (named pipe)" if stat_.S_ISFIFO(st.st_mode) else
+                "a character device" if stat_.S_ISCHR(st.st_mode) else
+                "a block device" if stat_.S_ISBLK(st.st_mode) else
+                "a socket" if stat_.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise InputError(f"is {kind}, not a regular file; save the data to a file first",
+                         file=name)
+    if st.st_size > _MAX_BYTES:
+        raise InputError(f"the file is {st.st_size / 2**30:.1f} GiB; at most "
+                         f"{_MAX_BYTES // 2**30} GiB of CSV is read", file=name)
+    FILES_READ.add(str(path.resolve()))
+    try:
+        raw = path.read_bytes()
+    except PermissionError:
+        raise InputError("permission denied", file=name) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror or e}", file=name) from None
+    for magic, (what, module) in _COMPRESSED.items():
+        if raw.startswith(magic):
+            if module is None:
+                raise InputError(f"a {what} archive, not CSV text; extract the CSV file "
+                                 "first", file=name)
+            import importlib
+            try:
+                with importlib.import_module(module).open(io.BytesIO(raw)) as f:
+                    raw = f.read(_MAX_BYTES + 1)
+            except (OSError, EOFError, ValueError) as e:
+                raise InputError(f"a damaged {what} file: {e}", file=name) from None
+            if len(raw) > _MAX_BYTES:
+                raise InputError(f"decompresses to more than {_MAX_BYTES // 2**30} GiB",
+                                 file=name)
+            quirks.append(f"the file is {what}-compressed; read its decompressed text")
+            break
+    return raw
+
+
+def _decode(raw: bytes, path: str, quirks: list | None = None) -> str:
+    quirks = [] if quirks is None else quirks
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if raw.startswith(bom):
+            try:
+                text = raw[len(bom):].decode(codec)
+            except UnicodeDecodeError as e:
+                raise InputError(f"starts with a UTF-16 byte-order mark but is not valid "
+                                 f"UTF-16 (at byte {e.start + len(bom)}); re-save the file as "
+                                 "UTF-8", file=path) from None
+            quirks.append("the file is UTF-16 text; read it as such (UTF-8 is expected)")
+            return _text_checks(text, path, quirks)
+    nul = raw.find(b"\x00", 0, 1 << 20)
+    if nul >= 0:
+        row = raw.count(b"\n", 0, nul) + 1
+        raise InputError(f"a binary file, not CSV text (a NUL byte at offset {nul}; UTF-16 "
+                         "without a byte-order mark is not read: re-save the file as UTF-8)",
+                         file=path, row=row)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -128,16 +213,31 @@ def _decode(raw: bytes, path: str) -> str:
         col_index = raw[line_start:e.start].count(b",")
         names = next(csv.reader([header]), [])
         column = names[col_index] if col_index < len(names) else None
+        if column is not None and not column.isprintable():
+            column = None
         raise InputError(f"not UTF-8 text: byte 0x{raw[e.start]:02x} cannot be decoded "
                          "(re-save the file as UTF-8)", file=path, row=row, column=column) from None
-    return text.removeprefix("\ufeff")
+    if text.startswith("\ufeff"):
+        quirks.append("the file starts with a UTF-8 byte-order mark (ignored)")
+    return _text_checks(text.removeprefix("\ufeff"), path, quirks)
+
+
+def _text_checks(text: str, path: str, quirks: list) -> str:
+    """Line endings: CR-only files (classic Mac) are read with CR as the line break."""
+    if "\r" in text and "\n" not in text:
+        quirks.append("the file ends its lines with CR only; read CR as the line break")
+        text = text.replace("\r", "\n")
+    return text
 
 
 def _header(text: str, path: str) -> list[str]:
     first = text.split("\n", 1)[0].rstrip("\r")
     if not first.strip():
         raise InputError("the first line is empty; expected a header row", file=path, row=1)
-    names = next(csv.reader([first]))
+    try:
+        names = next(csv.reader([first]))
+    except csv.Error as e:
+        raise InputError(f"the header is not readable as CSV: {e}", file=path, row=1) from None
     if len(names) == 1:
         for sep, what in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
             if sep in first:
@@ -173,10 +273,13 @@ def detect_schema(header: list[str], path: str = "<input>", *, kind: str | None 
     if complete:
         best = complete[0]
         if kind is not None and best.kind != kind:
+            _near_miss_header(header, path, scored, kind=kind)
+        if kind is not None and best.kind != kind:
             hint = "'Reader ID'" if best.kind == "readers" else "no 'Reader ID' column"
             raise InputError(f"this is a {best.kind} file (format {best.name}, it has {hint}); "
                              f"expected a {kind} file", file=path, row=1)
         return best
+    _near_miss_header(header, path, scored)
     pool = [t for t in scored if kind is None or t[2].kind == kind]
     n_missing, _, s, missing = pool[0]
     shown = ", ".join(repr(m) for m in missing[:3]) + (", ..." if len(missing) > 3 else "")
@@ -186,6 +289,32 @@ def detect_schema(header: list[str], path: str = "<input>", *, kind: str | None 
                          file=path, row=1, column=missing[0])
     raise InputError(f"not a known {what}: closest format is {s.name}, which lacks "
                      f"{n_missing} columns: {shown}", file=path, row=1)
+
+
+def _normal(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _near_miss_header(header: list[str], path: str, scored: list, *,
+                      kind: str | None = None) -> None:
+    """A header that holds a format's columns up to spaces and case is that format with a
+    header problem: say which column, instead of calling it another kind of file."""
+    present = {}
+    for h in header:
+        present.setdefault(_normal(h), h)
+    for _n_missing, _n_found, s, missing in sorted(scored, key=lambda t: -len(t[2].fields)):
+        if kind is not None and s.kind != kind or not missing:
+            continue
+        if all(_normal(m) in present for m in missing):
+            bad = [(present[_normal(m)], m) for m in missing]
+            got, want = bad[0]
+            what = ("stray spaces" if got.strip() != got or " ".join(got.split()) != got
+                    else "different case" if got.casefold() == want.casefold()
+                    else "spacing and case")
+            more = f" (and {len(bad) - 1} more such columns)" if len(bad) > 1 else ""
+            raise InputError(f"a {s.kind} file (format {s.name}) with a header problem: column "
+                             f"{got!r} should be {want!r} ({what}){more}", file=path, row=1,
+                             column=got)
 
 
 def read_table(path, *, schema: str | Schema | None = None, kind: str | None = None) -> Table:
@@ -203,6 +332,22 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
     -------
     Table
 
+    Raises
+    ------
+    InputError
+        One line naming the file, row and column: a missing, unreadable or non-regular file
+        (directory, FIFO, device such as ``/dev/zero``: never read, so never a hang), a zip/7z/
+        zstd archive, binary data (NUL bytes; UTF-16 without a byte-order mark), text that is
+        not UTF-8, a field longer than the csv module's limit, a wrong delimiter, rows of the
+        wrong width, a header matching a format only up to spaces or case (named as a header
+        problem of that format), values the schema does not allow.
+
+    Notes
+    -----
+    Read as they are, and recorded in ``quirks`` (so every output can say so): gzip, bzip2
+    and xz compression, UTF-16 with a byte-order mark, a UTF-8 byte-order mark, CR-only line
+    endings. CRLF and blank lines are read silently (they change nothing).
+
     Examples
     --------
     >>> from adjudicate.datasets import dataset_path
@@ -212,15 +357,13 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
     """
     path = Path(path)
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", file=name) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a CSV file", file=name) from None
+    quirks: list[str] = []
+    raw = _read_bytes(path, name, quirks)
     if not raw.strip():
         raise InputError("the file is empty", file=name)
-    text = _decode(raw, name)
+    text = _decode(raw, name, quirks)
+    if not text.strip():
+        raise InputError("the file is empty", file=name)
     header = _header(text, name)
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
@@ -235,7 +378,7 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
             if schema.header_of(f) not in header:
                 raise InputError(f"missing column '{schema.header_of(f)}' (required by format "
                                  f"{schema.name})", file=name, row=1, column=schema.header_of(f))
-    n_fields, lines = _scan(text)
+    n_fields, lines = _scan(text, name)
     width = len(header)
     odd = np.flatnonzero(n_fields[1:] != width)
     if len(odd):
@@ -247,15 +390,18 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
         raise InputError(f"the row has fewer fields than the header ({n_fields[i]} vs "
                          f"{width}{more})", file=name, row=int(lines[i]),
                          column=header[n_fields[i]])
-    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                     skip_blank_lines=True, engine="c")
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                         skip_blank_lines=True, engine="c")
+    except (pd.errors.ParserError, ValueError) as e:
+        raise InputError(f"could not parse the CSV: {str(e).splitlines()[0]}", file=name) \
+            from None
     rows = lines[1:]
     if len(rows) != len(df):  # both readers must see the same rows
         raise InputError(f"could not read the file consistently ({len(df)} rows by pandas, "
                          f"{len(rows)} by the csv module); check quoting", file=name)
     if df.empty:
         raise InputError("the file has a header but no data rows", file=name, row=2)
-    quirks = []
     renames = {}
     for f in schema.fields:
         h = schema.header_of(f)
@@ -275,7 +421,7 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
     return Table(path=name, schema=schema, data=df, rows=rows, extra_columns=extra, quirks=quirks)
 
 
-def _scan(text: str) -> tuple[np.ndarray, np.ndarray]:
+def _scan(text: str, path: str = "<input>") -> tuple[np.ndarray, np.ndarray]:
     """Fields per row and the 1-based line number where each row starts.
 
     Blank lines are skipped (as pandas skips them). A loop over rows at the edge, in the C
@@ -285,11 +431,18 @@ def _scan(text: str) -> tuple[np.ndarray, np.ndarray]:
     reader = csv.reader(io.StringIO(text))
     n_fields, lines = [], []
     start = 1
-    for row in reader:
-        if row:
-            n_fields.append(len(row))
-            lines.append(start)
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            if row:
+                n_fields.append(len(row))
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as e:
+        why = str(e)
+        if "field larger than field limit" in why:
+            why = (f"a field is longer than {csv.field_size_limit()} characters (an unclosed "
+                   "quote, or not a CSV file)")
+        raise InputError(f"not readable as CSV: {why}", file=path, row=start) from None
     return np.asarray(n_fields, dtype=np.int64), np.asarray(lines, dtype=np.int64)
 
 
