@@ -423,6 +423,11 @@ OPTION_CASES = {
     "--compare missing file": (["reproduce", "all-findings", "--compare", "nope.csv"],
                                ["nope.csv", "no such file"]),
     "compare-nlp dataset": (["compare-nlp", "five-findings"], ["five-findings"]),
+    "compare --readers repeated": (["compare", LABELS_ALL, "--readers",
+                                    "4343880271,4343880271"], ["--readers", "more than once"]),
+    "compare missing rater file": (["compare", "nope.csv"], ["nope.csv", "no such file"]),
+    "compare readers file as rater": (["compare", READERS_FOUR],
+                                      ["individual_readers.csv", "this is a readers file"]),
 }
 
 
@@ -572,6 +577,17 @@ def test_unexpected_failures_are_one_line(fault, status, fragment, capsys, monke
     code, out, err = run(capsys, ["agreement", "--findings", "Nodule"])
     assert code == status and out == ""
     assert err.count("\n") == 1 and fragment in err and "Traceback" not in err
+
+
+def test_warnings_are_one_line_each_once(capsys):
+    code, out, err = run(capsys, ["compare-nlp", "four-findings", "--bootstrap", "40",
+                                  "--seed", "1", "--format", "csv"])
+    assert code == 0 and "Traceback" not in err
+    warned = [ln for ln in err.splitlines() if ln.startswith("adjudicate: warning:")]
+    assert warned == ["adjudicate: warning: n_resamples=40 leaves fewer than 5 replicates "
+                      "beyond each end of the 95% interval, so its endpoints are rough; 200 "
+                      "or more are advised"]
+    assert all(ln.startswith("adjudicate: ") for ln in err.splitlines())
 
 
 def test_broken_pipe_is_quiet(capsys, monkeypatch):

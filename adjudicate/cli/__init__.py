@@ -68,8 +68,21 @@ def main(argv=None) -> int:
     import os
     import sys
 
+    import warnings
+
     from .._errors import InputError
 
+    said: set[str] = set()
+
+    def one_line(message, category, filename, lineno, file=None, line=None):
+        from ._common import printable
+        text = printable(message)
+        if text not in said:  # once per run, whichever code path warned
+            said.add(text)
+            print(f"adjudicate: warning: {text}", file=sys.stderr)
+
+    shown = warnings.showwarning
+    warnings.showwarning = one_line  # a warning is one line for a command-line user, too
     try:
         args = build_parser().parse_args(argv)
         return args.run(args) or 0
@@ -101,3 +114,5 @@ def main(argv=None) -> int:
             raise
         return fail(f"internal error (please report it; set ADJUDICATE_TRACEBACK=1 to see "
                     f"where): {type(e).__name__}: {e}", 1)
+    finally:
+        warnings.showwarning = shown
