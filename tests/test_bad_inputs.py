@@ -810,14 +810,17 @@ def mutated_file(draw, seed_lines=tuple(_SEED_LINES)):
     return (eol.join(lines) + eol).encode("utf-8", "surrogatepass")
 
 
+def _csv_rows(text: str) -> tuple[dict, list]:
+    """The file read independently with the csv module: column positions and data rows."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    return {h: k for k, h in enumerate(rows[0])}, rows[1:]
+
+
 def _check_parse(text: str, r: Ratings) -> None:
     """A parse that succeeded is correct: every read of a (unit, reader) pair that occurs
     once equals its cell, read independently with the csv module."""
-    rows = [row for row in csv.reader(io.StringIO(text.replace("\r\n", "\n")
-                                                  .replace("\r", "\n").lstrip("\ufeff")))
-            if row]
-    header, rows = rows[0], rows[1:]
-    col = {h: k for k, h in enumerate(header)}
+    col, rows = _csv_rows(text)
     pairs: dict = {}
     for row in rows:
         pairs.setdefault((row[col["Image ID"]], row[col["Reader ID"]]), []).append(row)
@@ -831,18 +834,25 @@ def _check_parse(text: str, r: Ratings) -> None:
             assert r.categories[r.codes[i, k, j]] == group[0][col[f]]
 
 
+def _parse_or_refuse(parse, content: bytes, folder: Path):
+    """``parse`` the bytes as a file: its result, or None after a clean one-line InputError
+    naming the file. Any other exception fails the test."""
+    path = folder / "input.csv"
+    path.write_bytes(content)
+    try:
+        return parse(path)
+    except InputError as e:
+        assert str(e).count("\n") == 0 and str(path) in str(e)
+        return None
+
+
 @hypothesis.settings(max_examples=150, deadline=None, database=None,
                      suppress_health_check=list(hypothesis.HealthCheck))
 @hypothesis.given(content=mutated_file())
 def test_fuzz_readers_parser_clean_error_or_correct_parse(tmp_path_factory, content):
-    path = tmp_path_factory.mktemp("fuzz") / "readers.csv"
-    path.write_bytes(content)
-    try:
-        r = adjudicate.read_readers(path)
-    except InputError as e:
-        assert str(e).count("\n") == 0 and str(path) in str(e)
-        return
-    _check_parse(content.decode("utf-8"), r)
+    r = _parse_or_refuse(adjudicate.read_readers, content, tmp_path_factory.mktemp("fuzz"))
+    if r is not None:
+        _check_parse(content.decode("utf-8"), r)
 
 
 @hypothesis.settings(max_examples=60, deadline=None, database=None,
@@ -875,17 +885,10 @@ _LABEL_LINES = tuple(_lines(LABELS_FOUR, 31))
                      suppress_health_check=list(hypothesis.HealthCheck))
 @hypothesis.given(content=mutated_file(_LABEL_LINES))
 def test_fuzz_labels_parser_clean_error_or_correct_parse(tmp_path_factory, content):
-    path = tmp_path_factory.mktemp("fuzzlab") / "labels.csv"
-    path.write_bytes(content)
-    try:
-        lab = adjudicate.read_labels(path)
-    except InputError as e:
-        assert str(e).count("\n") == 0 and str(path) in str(e)
+    lab = _parse_or_refuse(adjudicate.read_labels, content, tmp_path_factory.mktemp("fuzz"))
+    if lab is None:
         return
-    text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    rows = [row for row in csv.reader(io.StringIO(text)) if row]
-    header, rows = rows[0], rows[1:]
-    col = {h: k for k, h in enumerate(header)}
+    col, rows = _csv_rows(content.decode("utf-8"))
     assert list(lab.labels.index) == [row[col["Image Index"]] for row in rows]
     for finding in ("Fracture", "Pneumothorax", "Airspace opacity"):
         got = lab.labels[finding].fillna("").tolist()
