@@ -580,13 +580,14 @@ def test_unexpected_failures_are_one_line(fault, status, fragment, capsys, monke
 
 
 def test_warnings_are_one_line_each_once(capsys):
-    code, out, err = run(capsys, ["compare-nlp", "four-findings", "--bootstrap", "40",
-                                  "--seed", "1", "--format", "csv"])
+    code, _out, err = run(capsys, ["compare-nlp", "four-findings", "--bootstrap", "40",
+                                   "--seed", "1", "--format", "csv"])
     assert code == 0 and "Traceback" not in err
     warned = [ln for ln in err.splitlines() if ln.startswith("adjudicate: warning:")]
-    assert warned == ["adjudicate: warning: n_resamples=40 leaves fewer than 5 replicates "
-                      "beyond each end of the 95% interval, so its endpoints are rough; 200 "
-                      "or more are advised"]
+    expected = ("adjudicate: warning: n_resamples=40 leaves fewer than 5 replicates beyond "
+                "each end of the 95% interval, so its endpoints are rough; 200 or more are "
+                "advised")
+    assert warned == [expected]
     assert all(ln.startswith("adjudicate: ") for ln in err.splitlines())
 
 

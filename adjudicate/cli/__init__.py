@@ -67,7 +67,6 @@ def main(argv=None) -> int:
     """
     import os
     import sys
-
     import warnings
 
     from .._errors import InputError
