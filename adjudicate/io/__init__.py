@@ -6,7 +6,8 @@ schemas in ``adjudicate/data_schemas``).
 
 from .labels import PublishedLabels, format_labels, read_labels, write_labels
 from .readers import DUPLICATE_POLICIES, ParseReport, ratings_from_table, read_readers
-from .schemas import Schema, Table, detect_schema, load_schema, read_table, schema_names
+from .schemas import (Schema, Table, detect_schema, load_schema, read_table, read_text,
+                      schema_names)
 
 __all__ = [
     "DUPLICATE_POLICIES",
@@ -21,6 +22,7 @@ __all__ = [
     "read_labels",
     "read_readers",
     "read_table",
+    "read_text",
     "schema_names",
     "write_labels",
 ]

@@ -24,7 +24,8 @@ import pandas as pd
 
 from .._errors import InputError
 
-__all__ = ["Schema", "Table", "detect_schema", "load_schema", "read_table", "schema_names"]
+__all__ = ["Schema", "Table", "detect_schema", "load_schema", "read_table", "read_text",
+           "schema_names"]
 
 _SCHEMA_PACKAGE = "adjudicate.data_schemas"
 
@@ -317,6 +318,41 @@ def _near_miss_header(header: list[str], path: str, scored: list, *,
                              column=got)
 
 
+def read_text(path) -> tuple[str, list[str]]:
+    """The text of a CSV file, read safely, and what reading it took: the one entry point of
+    every parser (so each refuses and reports the same things).
+
+    Only regular files are opened (a FIFO or ``/dev/zero`` is refused, never read); gzip,
+    bzip2 and xz are decompressed; UTF-16 with a byte-order mark and CR-only line endings
+    are read; binary data, archives, non-UTF-8 text and empty files are an
+    :class:`~adjudicate.InputError` naming the file (and the row and column when known).
+
+    Returns
+    -------
+    text : str
+        Decoded text with ``\n`` line ends where the file used CR alone.
+    quirks : list of str
+        What was done to read it ("the file is gzip-compressed; ...").
+
+    Examples
+    --------
+    >>> from adjudicate.datasets import dataset_path
+    >>> text, quirks = read_text(dataset_path("four_findings", "readers"))
+    >>> text.splitlines()[0], quirks
+    ('Patient ID,Image ID,Reader ID,Fracture,Pneumothorax,Airspace opacity,Nodule/mass,Set ID', [])
+    """
+    path = Path(path)
+    name = str(path)
+    quirks: list[str] = []
+    raw = _read_bytes(path, name, quirks)
+    if not raw.strip():
+        raise InputError("the file is empty", file=name)
+    text = _decode(raw, name, quirks)
+    if not text.strip():
+        raise InputError("the file is empty", file=name)
+    return text, quirks
+
+
 def read_table(path, *, schema: str | Schema | None = None, kind: str | None = None) -> Table:
     """Read and validate a CSV file against a schema (detected from its header if not given).
 
@@ -357,13 +393,7 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
     """
     path = Path(path)
     name = str(path)
-    quirks: list[str] = []
-    raw = _read_bytes(path, name, quirks)
-    if not raw.strip():
-        raise InputError("the file is empty", file=name)
-    text = _decode(raw, name, quirks)
-    if not text.strip():
-        raise InputError("the file is empty", file=name)
+    text, quirks = read_text(path)
     header = _header(text, name)
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
