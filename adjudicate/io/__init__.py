@@ -6,8 +6,7 @@ schemas in ``adjudicate/data_schemas``).
 
 from .labels import PublishedLabels, format_labels, read_labels, write_labels
 from .readers import DUPLICATE_POLICIES, ParseReport, ratings_from_table, read_readers
-from .schemas import (Schema, Table, detect_schema, load_schema, read_table, read_text,
-                      schema_names)
+from .schemas import Schema, Table, detect_schema, load_schema, read_table, read_text, schema_names
 
 __all__ = [
     "DUPLICATE_POLICIES",
