@@ -40,7 +40,7 @@ from ..results import TableResult
 from ..vote import apply_hedge
 from . import _policies
 
-__all__ = ["DawidSkene", "dawid_skene"]
+__all__ = ["DawidSkene", "dawid_skene", "replicate_weights"]
 
 _FLOOR = 1e-10
 """Smallest probability inside the logarithms (as crowd-kit): a reader who never erred in the
@@ -358,8 +358,16 @@ class DawidSkene:
                 f"smoothing={self.smoothing}, n_resamples={self.n_resamples})")
 
     # ------------------------------------------------------------------ fit
-    def fit(self, ratings) -> DawidSkene:
+    def fit(self, ratings, *, weights=None) -> DawidSkene:
         """Fit every finding of ``ratings`` (a :class:`~adjudicate.Ratings` or units x raters).
+
+        Parameters
+        ----------
+        ratings : Ratings or array_like
+        weights : ndarray, shape (n_resamples, n_units), optional
+            The bootstrap unit weights to refit on (default: drawn by
+            :func:`replicate_weights` from ``seed``), so that other statistics can be
+            bootstrapped on the very same replicates.
 
         Returns
         -------
@@ -428,10 +436,16 @@ class DawidSkene:
         boot = None
         replicate_probability = None
         design = None
+        if weights is not None:
+            weights = np.asarray(weights)
+            if weights.ndim != 2 or weights.shape[1] != n_u:
+                raise ValueError(f"weights must be (n_resamples, {n_u}), got {weights.shape}")
+            self.n_resamples = weights.shape[0]
         if self.n_resamples:
             t1 = time.perf_counter()
             design = resolve_clusters(self.clusters, r, warn=True, stacklevel=2)
-            weights = replicate_weights(design, self.n_resamples, rng)
+            if weights is None:
+                weights = replicate_weights(design, self.n_resamples, rng)
             dist = np.empty((self.n_resamples,) + estimate.shape)
             b_iters = np.empty((n_f, self.n_resamples), int)
             b_conv = np.empty((n_f, self.n_resamples), bool)
