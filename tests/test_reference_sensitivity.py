@@ -47,12 +47,12 @@ def test_definitions_follow_their_policies():
     assert lab["hedge-positive"] == ["YES", None, None, "YES"]  # 2 YES vs 2 NO: tie
     assert lab["hedge-missing"] == [None, "NO", None, "YES"]  # YES vs NO tie; 2 NO
     assert lab["ties-negative"][2] == "NO" and lab["ties-positive"][2] == "YES"
-    assert lab["unanimous"] == [None, None, None, "YES"]
+    assert lab["unanimous"] == [None, "NO", None, "YES"]  # HEDGE as NO: row 1 all NO
     assert set(defs) >= {"dawid-skene-hard", "dawid-skene-soft"}
     soft = defs["dawid-skene-soft"]
     assert soft.soft and soft.probability.shape == (4, 1)
     assert (defs["unanimous"].decisions.rule.tolist()
-            == ["not unanimous", "not unanimous", "not unanimous", "unanimous"])
+            == ["not unanimous", "unanimous", "not unanimous", "unanimous"])
     assert defs["majority"].unlabelled_share()[0] == 0.25
 
 
