@@ -94,7 +94,8 @@ def _logsumexp(a: np.ndarray) -> np.ndarray:
     """``log(sum(exp(a), axis=-1))`` without overflow (numpy's ``logaddexp`` for two classes:
     scipy's general version costs most of an EM iteration here)."""
     if a.shape[-1] == 2:
-        return np.logaddexp(a[..., 0], a[..., 1])
+        a0, a1 = a[..., 0], a[..., 1]
+        return np.maximum(a0, a1) + np.log1p(np.exp(-np.abs(a0 - a1)))
     top = a.max(axis=-1)
     return top + np.log(np.exp(a - top[..., None]).sum(axis=-1))
 
@@ -165,9 +166,11 @@ def _em(x, x_t, posterior, weight, has_reads, shape, *, smoothing, max_iter, tol
     converged = np.zeros((n_f, n_b), bool)
     active = np.arange(n_b)
     while active.size:
+        if active.size == n_b:  # views, not copies, while every fit is still running
+            active = slice(None)
         w = weight[active]
         th0 = (theta[0][:, active], theta[1][:, active])
-        ll0 = loglik[:, active]
+        ll0 = loglik[:, active].copy()
         th1 = m(posterior[:, :, active], w)
         p1, ll1 = e(th1, w)
         if accelerate:
@@ -191,6 +194,7 @@ def _em(x, x_t, posterior, weight, has_reads, shape, *, smoothing, max_iter, tol
         newly = done & ~converged[:, active]
         iterations[:, active] = np.where(newly, steps[active], iterations[:, active])
         converged[:, active] |= done
+        active = np.arange(n_b)[active]
         active = active[~converged[:, active].all(axis=0) & (steps[active] < max_iter)]
     prevalence, confusion, total = _m_step(x_t, posterior, weight, has_reads, shape, smoothing)
     confusion = np.where((total > smoothing * shape[3])[..., None], confusion, np.nan)
@@ -258,6 +262,9 @@ class DawidSkene:
         Most EM iterations.
     tol : float, default 1e-9
         Converged when the log-likelihood changes by less than ``tol * (1 + |loglik|)``.
+    replicate_tol : float, default 1e-7
+        Convergence tolerance of the bootstrap refits (their estimates then move by far less
+        than their spread; the point fit uses ``tol``).
     smoothing : float, default 0.0
         Pseudo-count added to every cell of every confusion matrix in the M-step (0 = the
         maximum-likelihood estimate of the paper; 1 = a uniform Dirichlet prior).
@@ -336,7 +343,8 @@ class DawidSkene:
     """
 
     def __init__(self, *, hedge: str = "negative", n_starts: int = 5, max_iter: int = 1000,
-                 tol: float = 1e-9, smoothing: float = 0.0, n_resamples: int = 0,
+                 tol: float = 1e-9, replicate_tol: float = 1e-7, smoothing: float = 0.0,
+                 n_resamples: int = 0,
                  clusters=None, confidence_level: float = 0.95, seed=None,
                  keep_replicates: bool = False):
         self.hedge = _policies.check(hedge, _policies.HEDGE_POLICIES, "hedge")
@@ -349,6 +357,7 @@ class DawidSkene:
         if n_resamples < 0:
             raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
         self.n_starts, self.max_iter, self.tol = int(n_starts), int(max_iter), float(tol)
+        self.replicate_tol = float(replicate_tol)
         self.smoothing, self.n_resamples = float(smoothing), int(n_resamples)
         self.clusters, self.confidence_level, self.seed = clusters, confidence_level, seed
         self.keep_replicates = keep_replicates
@@ -457,7 +466,7 @@ class DawidSkene:
                 warm = np.repeat(posterior[:, :, None], hi - lo, axis=2)
                 p_b, c_b, post_b, _, it_b, cv_b = _em(
                     x, x_t, warm, weights[lo:hi].astype(float), has_reads, shape,
-                    smoothing=self.smoothing, max_iter=self.max_iter, tol=self.tol)
+                    smoothing=self.smoothing, max_iter=self.max_iter, tol=self.replicate_tol)
                 p_b, c_b, post_b = _align_to_majority(p_b, c_b, post_b, start_mv)
                 dist[lo:hi] = np.concatenate(
                     [p_b.transpose(1, 0, 2), c_b.transpose(1, 0, 2, 3, 4).reshape(
