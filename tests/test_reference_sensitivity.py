@@ -149,3 +149,22 @@ def test_bad_rater():
         sensitivity_analysis(r, rater="zz", n_resamples=0)
     with pytest.raises(ValueError, match="needs a bundled dataset"):
         sensitivity_analysis(r, rater="nlp", n_resamples=0)
+
+
+def test_cli_sensitivity_csv_and_table(capsys, tmp_path):
+    from adjudicate.cli import main
+
+    png = tmp_path / "forest.png"
+    assert main(["sensitivity", "all-findings", "--rater", "4343880271", "--bootstrap", "0",
+                 "--seed", "3", "--definitions", "published,majority,unanimous",
+                 "--statistics", "sensitivity", "--format", "csv",
+                 "--figure", str(png)]) == 0
+    out = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert set(out.reference) == {"published", "majority", "unanimous"}
+    assert (out.rater.astype(str) == "4343880271").all() and png.stat().st_size > 10_000
+    assert main(["sensitivity", "all-findings", "--agreement", "--bootstrap", "0",
+                 "--definitions", "majority"]) == 0
+    text = capsys.readouterr().out
+    assert "four-findings-adjudicated" in text and "kappa:" in text
+    assert main(["sensitivity", "all-findings", "--rater", "nobody", "--bootstrap", "0"]) == 2
+    assert "neither 'nlp' nor a reader" in capsys.readouterr().err
