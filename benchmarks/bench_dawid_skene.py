@@ -52,14 +52,15 @@ def main(argv=None) -> pd.DataFrame:
         ds = adj.load_dataset(name)
         r = ds.ratings
         shape = f"{r.n_units} images x {r.n_readers} readers x {r.n_findings} findings"
-        secs, model = _time(lambda: DawidSkene(seed=1).fit(r), args.repeat)
+        secs, model = _time(lambda r=r: DawidSkene(seed=1).fit(r), args.repeat)
         conv = model.convergence_
         rows.append({"dataset": name, "task": "point fit, 5 starts", "n_resamples": 0,
                      "seconds": secs, "shape": shape,
                      "max_iterations": int(conv.iterations.max()),
                      "converged": bool(conv.converged.all())})
         for b in args.resamples:
-            secs, model = _time(lambda: DawidSkene(seed=1, n_starts=1, n_resamples=b).fit(r),
+            secs, model = _time(lambda r=r, b=b: DawidSkene(seed=1, n_starts=1,
+                                                                n_resamples=b).fit(r),
                                 args.repeat)
             boot = model.convergence_[model.convergence_.start == "bootstrap"]
             rows.append({"dataset": name, "task": "bootstrap refits (1 start)",
@@ -80,7 +81,7 @@ def main(argv=None) -> pd.DataFrame:
             n_iter = int(ours.convergence_.iterations.iloc[0])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                secs, ck = _time(lambda: CK(n_iter=100, tol=-1.0).fit(
+                secs, _ = _time(lambda long=long: CK(n_iter=100, tol=-1.0).fit(
                     long[["task", "worker", "label"]]), 1)
             rows.append({"dataset": name, "task": f"crowd-kit DawidSkene, 100 EM iterations, "
                                                   f"finding {f!r}", "n_resamples": 0,

@@ -106,6 +106,7 @@ names so it never overwrites the full study's files.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import re
 import sys
@@ -679,7 +680,7 @@ def run_proportions(n_datasets: int, n_resamples: int, seed, group_size: int = 2
         long = long[long.positives >= 1]
         long["bin"] = pd.cut(long.positives, POSITIVE_BINS, right=False,
                              labels=[f"{a}-{b - 1}" if b < 10**9 else f"{a}+"
-                                     for a, b in zip(POSITIVE_BINS[:-1], POSITIVE_BINS[1:])])
+                                     for a, b in itertools.pairwise(POSITIVE_BINS)])
         long["covered"] = (long.low <= truth) & (truth <= long.high)
         long["width"] = long.high - long.low
         long["degenerate"] = long.width <= 1e-12

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..ratings import MISSING, Ratings, as_ratings
+from ..ratings import MISSING, Ratings, as_ratings  # noqa: F401 (Ratings: the examples)
 from ..resample import BootstrapResult, bootstrap_weights, resolve_clusters
 from ..results import TableResult
 from ..vote import apply_hedge
@@ -601,7 +601,7 @@ class DawidSkene:
 
     def _notes(self):
         conv = self.convergence_
-        chosen = conv[conv["chosen"] == True]  # noqa: E712 (object column with NaN)
+        chosen = conv[conv["chosen"].eq(True)]  # object column: NaN on bootstrap rows
         for row in chosen.itertuples():
             yield (f"{row.finding}: EM start '{row.start}' chosen, {row.iterations} "
                    f"iterations, log-likelihood {row.log_likelihood:.3f}")

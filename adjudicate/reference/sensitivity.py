@@ -150,6 +150,45 @@ def _method(n_resamples, design) -> str:
             "(Dawid-Skene refit per replicate)")
 
 
+def _replicates(ratings, clusters, n_resamples, seed, dawid_skene):
+    """The shared bootstrap: (cluster design, unit weights or None, a refitting DS model)."""
+    design = resolve_clusters(clusters, ratings, warn=bool(n_resamples), stacklevel=3)
+    weights = (replicate_weights(design, n_resamples, np.random.default_rng([seed, 0]))
+               .astype(float) if n_resamples else None)
+    model = DawidSkene(**{"seed": seed, "clusters": clusters, **(dawid_skene or {}),
+                          "keep_replicates": weights is not None})
+    return design, weights, model
+
+
+def _tidy(rater, defs, findings, statistics, weights, *, seed, design, confidence_level,
+          n_units=None):
+    """Estimates, intervals and the tidy rows (reference, finding, statistic) of a rater."""
+    point, reps = _all_cells(rater, defs, weights)
+    n_resamples = 0 if weights is None else len(weights)
+    estimate, boot = _bootstrap(point, reps, seed, design, confidence_level, n_resamples)
+    if boot is not None:
+        low, high = (np.asarray(a) for a in boot.confidence_interval())
+    else:
+        low = high = np.full(estimate.shape, np.nan)
+    names = list(defs)
+    d, f, s = (a.ravel() for a in np.indices((len(names), len(findings), len(statistics))))
+    k = np.asarray([_STAT_INDEX[x] for x in statistics])[s]
+    if n_units is None:
+        n_units = np.round(point.sum(-1)).astype(int)
+    unl = np.array([[defs[n].unlabelled_share().get(fi, np.nan) for fi in findings]
+                    for n in names])
+    table = pd.DataFrame({
+        "finding": np.asarray(findings, dtype=object)[f],
+        "rater": str(rater.readers[0]),
+        "reference": np.asarray(names, dtype=object)[d],
+        "statistic": np.asarray(statistics, dtype=object)[s],
+        "estimate": estimate[d, f, k], "ci_low": low[d, f, k], "ci_high": high[d, f, k],
+        "n_units": n_units[d, f], "unlabelled_share": unl[d, f],
+        "method": _method(n_resamples, design), "seed": seed,
+    })
+    return table, boot
+
+
 # --------------------------------------------------------------------------- the analysis
 def sensitivity_analysis(data, *, rater="nlp", definitions=None,
                          statistics=("sensitivity", "specificity", "kappa"), scores=None,
@@ -221,37 +260,18 @@ def sensitivity_analysis(data, *, rater="nlp", definitions=None,
     if bad:
         raise ValueError(f"unknown statistic(s) {bad}; choose from {STATISTICS}")
     seed = _fresh_seed(seed)
-    design = resolve_clusters(clusters, ratings, warn=bool(n_resamples))
-    weights = (replicate_weights(design, n_resamples, np.random.default_rng([seed, 0]))
-               .astype(float) if n_resamples else None)
-    model = DawidSkene(**{"seed": seed, "clusters": clusters, **(dawid_skene or {}),
-                          "keep_replicates": weights is not None})
+    design, weights, model = _replicates(ratings, clusters, n_resamples, seed, dawid_skene)
     all_findings = ds is not None and ds.name == "all_findings"
     defs = build_definitions(
         ratings, published=ds.labels if ds is not None else None, names=definitions,
         exclude_readers=exclude, seed=seed,
         ground_truth_readers=_gt_readers() if all_findings else None,
         other_rule=OtherRule() if all_findings else None, dawid_skene=_Fitter(model, weights))
-    point, reps = _all_cells(one, defs, weights)
-    estimate, boot = _bootstrap(point, reps, seed, design, confidence_level, n_resamples)
-    if boot is not None:
-        low, high = (np.asarray(a) for a in boot.confidence_interval())
-    else:
-        low = high = np.full(estimate.shape, np.nan)
     names, findings = list(defs), list(ratings.findings)
-    s_idx = [_STAT_INDEX[s] for s in statistics]
-    d, f, s = (a.ravel() for a in np.indices((len(names), len(findings), len(s_idx))))
-    k = np.asarray(s_idx)[s]
-    unl = np.array([[defs[n].unlabelled_share().get(fi, np.nan) for fi in findings]
-                    for n in names])
-    table = pd.DataFrame({
-        "finding": np.asarray(findings, dtype=object)[f], "rater": rater_name,
-        "reference": np.asarray(names, dtype=object)[d],
-        "statistic": np.asarray(statistics, dtype=object)[s],
-        "estimate": estimate[d, f, k], "ci_low": low[d, f, k], "ci_high": high[d, f, k],
-        "n_units": _n_units(one, defs, ratings)[d, f], "unlabelled_share": unl[d, f],
-        "method": _method(n_resamples, design), "seed": seed,
-    })
+    one = replace(one, readers=pd.Index([rater_name]))
+    table, boot = _tidy(one, defs, findings, list(statistics), weights, seed=seed,
+                        design=design, confidence_level=confidence_level,
+                        n_units=_n_units(one, defs, ratings))
     if scores is not None:
         table = pd.concat([table, _auc_rows(scores, defs, findings, rater_name, seed)],
                           ignore_index=True)
@@ -372,11 +392,7 @@ def reference_agreement(data="four_findings", *, definitions=None, n_resamples: 
         raise ValueError("reference_agreement needs a bundled dataset (published labels)")
     seed = _fresh_seed(seed)
     all_findings = ds.name == "all_findings"
-    design = resolve_clusters(clusters, ratings, warn=bool(n_resamples))
-    weights = (replicate_weights(design, n_resamples, np.random.default_rng([seed, 0]))
-               .astype(float) if n_resamples else None)
-    model = DawidSkene(**{"seed": seed, "clusters": clusters, **(dawid_skene or {}),
-                          "keep_replicates": weights is not None})
+    design, weights, model = _replicates(ratings, clusters, n_resamples, seed, dawid_skene)
     names = definitions if definitions is not None else None
     defs = build_definitions(
         ratings, published=ds.labels, names=names, seed=seed,
@@ -409,27 +425,9 @@ def reference_agreement(data="four_findings", *, definitions=None, n_resamples: 
     pub = Ratings.from_labels(published.reindex(ratings.units).astype(object)
                               .where(published.reindex(ratings.units).notna(), None),
                               reader="published", categories=("NO", "YES"))
-    point, reps = _all_cells(pub, defs, weights)
-    estimate, boot = _bootstrap(point, reps, seed, design, confidence_level, n_resamples)
-    if boot is not None:
-        low, high = (np.asarray(a) for a in boot.confidence_interval())
-    else:
-        low = high = np.full(estimate.shape, np.nan)
-    stats = ("kappa", "percent_agreement")
     names = list(defs)
-    d, f, s = (a.ravel() for a in np.indices((len(names), len(findings), len(stats))))
-    k = np.asarray([_STAT_INDEX[x] for x in stats])[s]
-    n_units = point.sum(-1)
-    unl = np.array([[defs[n].unlabelled_share().get(fi, np.nan) for fi in findings]
-                    for n in names])
-    table = pd.DataFrame({
-        "finding": np.asarray(findings, dtype=object)[f], "rater": "published",
-        "reference": np.asarray(names, dtype=object)[d],
-        "statistic": np.asarray(stats, dtype=object)[s],
-        "estimate": estimate[d, f, k], "ci_low": low[d, f, k], "ci_high": high[d, f, k],
-        "n_units": np.round(n_units[d, f]).astype(int), "unlabelled_share": unl[d, f],
-        "method": _method(n_resamples, design), "seed": seed,
-    })
+    table, boot = _tidy(pub, defs, findings, ["kappa", "percent_agreement"], weights,
+                        seed=seed, design=design, confidence_level=confidence_level)
     table = table[table["n_units"] > 0].reset_index(drop=True)
     notes = [f"{n}: {defs[n].description}" for n in names]
     settings = {"seed": seed, "confidence_level": confidence_level, "clusters": design.label,
