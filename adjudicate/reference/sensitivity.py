@@ -177,6 +177,9 @@ def _tidy(rater, defs, findings, statistics, weights, *, seed, design, confidenc
         n_units = np.round(point.sum(-1)).astype(int)
     unl = np.array([[defs[n].unlabelled_share().get(fi, np.nan) for fi in findings]
                     for n in names])
+    rated = rater.observed[:, 0, :].sum(0)  # units the rater labelled, per finding
+    with np.errstate(invalid="ignore", divide="ignore"):
+        excluded = np.where(rated > 0, 1 - n_units / rated, np.nan)
     table = pd.DataFrame({
         "finding": np.asarray(findings, dtype=object)[f],
         "rater": str(rater.readers[0]),
@@ -184,6 +187,7 @@ def _tidy(rater, defs, findings, statistics, weights, *, seed, design, confidenc
         "statistic": np.asarray(statistics, dtype=object)[s],
         "estimate": estimate[d, f, k], "ci_low": low[d, f, k], "ci_high": high[d, f, k],
         "n_units": n_units[d, f], "unlabelled_share": unl[d, f],
+        "excluded_share": excluded[d, f],
         "method": _method(n_resamples, design), "seed": seed,
     })
     return table, boot
@@ -235,7 +239,10 @@ def sensitivity_analysis(data, *, rater="nlp", definitions=None,
         ``.table``: one row per (reference, finding, statistic): ``finding, rater,
         reference, statistic, estimate, ci_low, ci_high, n_units`` (units with both a rater
         label and a reference; for the soft reference, units with reads), ``unlabelled_share``
-        (share of all units the definition leaves without a label), ``method``, ``seed``.
+        (share of all units the definition leaves without a label), ``excluded_share`` (share
+        of the units the rater labelled that are left out for want of a reference label: for
+        a reader graded against the majority of the two other readers with ties left
+        unlabelled, the images where those two disagree), ``method``, ``seed``.
         ``.settings``, ``.notes`` (definitions and what they hold), ``.bootstrap``
         (distribution of shape (n_resamples, definitions, findings, statistics)).
         ``.definitions`` is not kept; build them with
