@@ -37,8 +37,7 @@ import scipy.sparse as sp
 from ..ratings import MISSING, Ratings, as_ratings  # noqa: F401 (Ratings: the examples)
 from ..resample import BootstrapResult, bootstrap_weights, resolve_clusters
 from ..results import TableResult
-from ..vote import apply_hedge
-from . import _policies
+from ..vote import HEDGE_POLICIES, apply_hedge
 
 __all__ = ["DawidSkene", "dawid_skene", "replicate_weights"]
 
@@ -347,7 +346,9 @@ class DawidSkene:
                  n_resamples: int = 0,
                  clusters=None, confidence_level: float = 0.95, seed=None,
                  keep_replicates: bool = False):
-        self.hedge = _policies.check(hedge, _policies.HEDGE_POLICIES, "hedge")
+        if hedge not in HEDGE_POLICIES:
+            raise ValueError(f"hedge must be one of {HEDGE_POLICIES}, got {hedge!r}")
+        self.hedge = hedge
         if n_starts < 1:
             raise ValueError(f"n_starts must be at least 1, got {n_starts}")
         if max_iter < 1:
@@ -388,7 +389,7 @@ class DawidSkene:
         r = as_ratings(ratings)
         seed = _fresh_seed(self.seed) if (self.n_starts > 1 or self.n_resamples) else self.seed
         rng = np.random.default_rng(seed)
-        r = apply_hedge(r, _policies.vote_name(self.hedge), keep_category=False) \
+        r = apply_hedge(r, self.hedge, keep_category=False) \
             if self.hedge != "category" else r
         categories = tuple(c for c, used in zip(r.categories, r.allowed.any(0))
                            if used or c != "HEDGE")

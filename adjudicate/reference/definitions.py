@@ -20,7 +20,6 @@ import pandas as pd
 
 from ..ratings import Ratings
 from ..vote import OtherRule, majority_vote
-from . import _policies
 from .dawid_skene import DawidSkene
 
 __all__ = ["DEFINITIONS", "ReferenceDefinition", "build_definitions", "definition"]
@@ -80,15 +79,15 @@ def _from_vote(name, description, vote, **policy) -> ReferenceDefinition:
 
 def _vote(ratings, name, description, *, readers=None, hedge="negative", ties="missing",
           seed=None, other_rule=None):
-    vote = majority_vote(ratings, readers=readers, hedge=_policies.vote_name(hedge),
-                         ties=_policies.vote_name(ties), seed=seed, other_rule=other_rule)
+    vote = majority_vote(ratings, readers=readers, hedge=hedge,
+                         ties=ties, seed=seed, other_rule=other_rule)
     policy = {"hedge": hedge, "ties": ties}
     return _from_vote(name, description, vote, **policy)
 
 
 def _unanimous(ratings, name, description, *, readers=None, hedge="negative"):
-    vote = majority_vote(ratings, readers=readers, hedge=_policies.vote_name(hedge),
-                         ties=_policies.vote_name("missing"))
+    vote = majority_vote(ratings, readers=readers, hedge=hedge,
+                         ties="missing")
     keep = (vote.decisions["rule"] == "unanimous").to_numpy().reshape(vote.labels.shape)
     labels = vote.labels.where(keep, None)
     dec = vote.decisions.copy()

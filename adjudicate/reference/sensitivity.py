@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..accuracy import STATISTICS, accuracy_statistics, confusion_cells
+from ..compare import STATISTICS, accuracy_statistics, confusion_cells
 from ..datasets import Dataset, load_dataset
 from ..ratings import Ratings, as_ratings
 from ..resample import BootstrapResult, _fresh_seed, resolve_clusters
@@ -216,7 +216,7 @@ def sensitivity_analysis(data, *, rater="nlp", definitions=None,
         Names from :data:`adjudicate.reference.definitions.DEFINITIONS` (default: all that
         apply to the data).
     statistics : sequence of str
-        Any of :data:`adjudicate.accuracy.STATISTICS`.
+        Any of :data:`adjudicate.compare.STATISTICS`.
     scores : DataFrame, optional
         Hook for a model: units x findings scores. Adds ``auc`` rows (expected AUC against
         every definition, :func:`~adjudicate.reference.soft.soft_auc`), point estimates only

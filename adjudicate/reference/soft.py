@@ -4,9 +4,9 @@ A latent-class reference (:class:`~adjudicate.reference.DawidSkene`) gives each 
 posterior probability ``p`` of being positive rather than a label. The rater's 2x2 table
 against it is the *expected* table: a unit the rater calls positive adds ``p`` to the true
 positives and ``1 - p`` to the false positives, and so on. These fractional cells are exactly
-the hard cells of :func:`adjudicate.accuracy.confusion_cells` against an all-YES and an all-NO
+the hard cells of :func:`adjudicate.compare.confusion_cells` against an all-YES and an all-NO
 reference, weighted by ``p`` and ``1 - p``, so every 2x2 statistic of
-:func:`adjudicate.accuracy.accuracy_statistics` applies unchanged (sensitivity
+:func:`adjudicate.compare.accuracy_statistics` applies unchanged (sensitivity
 ``sum(call * p) / sum(p)``, ...) and equals the hard-label statistic when every ``p`` is 0 or 1.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..accuracy import confusion_cells
+from ..compare import confusion_cells
 from ..ratings import Ratings, as_ratings
 
 __all__ = ["soft_auc", "soft_confusion_cells"]
@@ -31,7 +31,7 @@ def soft_confusion_cells(rater, probability, *, hedge: str = "negative") -> np.n
     probability : DataFrame or array_like
         Units x findings probability that the unit is positive (the soft reference), NaN where
         there is no reference. A DataFrame is aligned to the rater's units and findings.
-    hedge : {"negative", "positive", "abstain"}
+    hedge : {"negative", "positive", "missing"}
         What the rater's HEDGE counts as (passed to :func:`~adjudicate.confusion_cells`).
 
     Returns
