@@ -162,3 +162,27 @@ def test_proportion_intervals_of_the_small_count_study(study):
     elo, ehi = study.wilson_interval(16 / 18 * 18 / deff, 18 / deff)
     assert (clo2, chi2) == pytest.approx((elo, ehi))
     assert deff == pytest.approx(2 * 9 / 8)
+
+
+def test_study_cluster_wilson_is_the_packages_default_interval(study):
+    # The coverage study's cluster-adjusted Wilson (written there independently) is the interval
+    # accuracy_table reports for a proportion with few events ("wilson (design effect,
+    # patients)"), so the study measures the coverage of the package's own default.
+    import warnings
+
+    import adjudicate as adj
+
+    calls = ["YES", "YES", "NO", "YES", "YES", "YES", "NO", "YES", "YES"]
+    patients = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4])
+    r = adj.Ratings.from_array(np.array(calls, dtype=object)[:, None], readers=["r"])
+    r = adj.Ratings(codes=r.codes, categories=r.categories, units=r.units, readers=r.readers,
+                    findings=r.findings, clusters=patients, positive="YES")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # specificity undefined: no reference negatives
+        t = adj.accuracy_table(r, ["YES"] * 9, n_resamples=50, seed=1).table
+    row = t[t.statistic == "sensitivity"].iloc[0]
+    assert row["method"].startswith("wilson (design effect")
+    yes = (np.array(calls) == "YES").astype(float)
+    x = np.bincount(patients, weights=yes)
+    n = np.bincount(patients).astype(float)
+    assert study.cluster_wilson_interval(x, n) == pytest.approx((row.ci_low, row.ci_high))
