@@ -290,6 +290,7 @@ def sensitivity_analysis(data, *, rater="nlp", definitions=None,
                         if ds is not None and ds.name == "four_findings" else ""))
     if ds is not None and rater_name == "nlp":
         notes.extend(one.notes)
+    notes.extend(f"reads: {n}" for n in ratings.notes)  # what the parser did
     settings = {"seed": seed, "confidence_level": confidence_level,
                 "clusters": design.label, "n_resamples": n_resamples, "method": "percentile",
                 "rater": rater_name, "definitions": names,
@@ -437,6 +438,7 @@ def reference_agreement(data="four_findings", *, definitions=None, n_resamples: 
                         seed=seed, design=design, confidence_level=confidence_level)
     table = table[table["n_units"] > 0].reset_index(drop=True)
     notes = [f"{n}: {defs[n].description}" for n in names]
+    notes.extend(f"reads: {n}" for n in ratings.notes)  # what the parser did
     settings = {"seed": seed, "confidence_level": confidence_level, "clusters": design.label,
                 "n_resamples": n_resamples, "method": "percentile", "definitions": names}
     return TableResult(table, settings=settings, notes=tuple(notes), bootstrap=boot)
