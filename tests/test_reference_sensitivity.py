@@ -168,3 +168,21 @@ def test_cli_sensitivity_csv_and_table(capsys, tmp_path):
     assert "four-findings-adjudicated" in text and "kappa:" in text
     assert main(["sensitivity", "all-findings", "--rater", "nobody", "--bootstrap", "0"]) == 2
     assert "neither 'nlp' nor a reader" in capsys.readouterr().err
+
+
+def test_scores_hook_gives_expected_auc_against_every_definition():
+    # scores equal to the number of YES reads: the AUC against the majority is the
+    # Mann-Whitney AUC of those scores (sklearn), and the column is reported per definition
+    rng = np.random.default_rng(5)
+    truth = rng.random(60) < 0.4
+    reads = np.where(rng.random((60, 3)) < np.where(truth, 0.85, 0.1)[:, None], "YES", "NO")
+    r = Ratings.from_array(reads.astype(object), readers=["a", "b", "c"])
+    scores = pd.DataFrame({0: (reads == "YES").sum(1) + rng.random(60) * 0.1}, index=r.units)
+    rater = pd.DataFrame({0: np.where(truth, "YES", "NO")}, index=r.units)
+    res = sensitivity_analysis(r, rater=rater, scores=scores, n_resamples=0, clusters="unit",
+                               definitions=["majority", "dawid-skene-soft"],
+                               dawid_skene={"n_starts": 1})
+    auc = res.table[res.table.statistic == "auc"].set_index("reference").estimate
+    majority = (reads == "YES").sum(1) >= 2
+    assert auc["majority"] == pytest.approx(roc_auc_score(majority, scores[0]))
+    assert 0.5 < auc["dawid-skene-soft"] <= 1

@@ -50,13 +50,12 @@ def _source(name: str):
 def _scores(path):
     if path is None:
         return None
-    from .. import io
-
-    reader = getattr(io, "read_scores", None)
-    if reader is None:
-        raise ValueError("--scores needs the model-evaluation parser (adjudicate.io.read_scores)"
-                         ", which this version does not have")
-    return reader(path)
+    try:
+        from ..io.scores import read_scores
+    except ImportError:
+        raise ValueError("--scores needs the model-score parser (adjudicate.io.scores), which "
+                         "this version does not have") from None
+    return read_scores(path)
 
 
 def run(args) -> int:

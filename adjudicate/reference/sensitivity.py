@@ -217,8 +217,8 @@ def sensitivity_analysis(data, *, rater="nlp", definitions=None,
         apply to the data).
     statistics : sequence of str
         Any of :data:`adjudicate.compare.STATISTICS`.
-    scores : DataFrame, optional
-        Hook for a model: units x findings scores. Adds ``auc`` rows (expected AUC against
+    scores : DataFrame or ModelScores, optional
+        Hook for a model: units x findings scores (``adjudicate.io.scores.read_scores``). Adds ``auc`` rows (expected AUC against
         every definition, :func:`~adjudicate.reference.soft.soft_auc`), point estimates only
         until the model-evaluation module provides their intervals.
     n_resamples : int, default 500
@@ -280,6 +280,7 @@ def sensitivity_analysis(data, *, rater="nlp", definitions=None,
                         design=design, confidence_level=confidence_level,
                         n_units=_n_units(one, defs, ratings))
     if scores is not None:
+        scores = getattr(scores, "scores", scores)  # a ModelScores (io.scores) or a DataFrame
         table = pd.concat([table, _auc_rows(scores, defs, findings, rater_name, seed)],
                           ignore_index=True)
     notes = [f"{n}: {defs[n].description}" for n in names]
