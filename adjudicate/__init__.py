@@ -141,4 +141,29 @@ from .resample import check_n_resamples, min_resamples
 
 __all__ += ["check_n_resamples", "min_resamples"]
 
+# --- reference standards beyond one vote: latent class, definitions, sensitivity ---
+from . import reference
+from .reference import (
+    DawidSkene,
+    ReferenceDefinition,
+    build_definitions,
+    dawid_skene,
+    reference_agreement,
+    sensitivity_analysis,
+    soft_auc,
+    soft_confusion_cells,
+)
+
+__all__ += [
+    "DawidSkene",
+    "ReferenceDefinition",
+    "build_definitions",
+    "dawid_skene",
+    "reference",
+    "reference_agreement",
+    "sensitivity_analysis",
+    "soft_auc",
+    "soft_confusion_cells",
+]
+
 __version__ = "0.1.0"

@@ -106,6 +106,7 @@ names so it never overwrites the full study's files.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import re
 import sys
@@ -533,6 +534,239 @@ def coverage_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+# ============================================================================ proportions
+# Proportion intervals at small counts (issue 10): a reader's sensitivity when the reader saw
+# few positive images. Two designs taken from the bundled data -- few events on the complete
+# all-findings design, and the incomplete four-findings design (22 readers in 66 panels of 3,
+# most reading a few hundred images) -- and four intervals: Wilson (images independent),
+# Wilson with the effective sample size of the patient clustering, and the percentile and BCa
+# bootstrap over patients. The truth is simulated, so each reader's sensitivity is known.
+
+PROPORTION_METHODS = ("wilson", "wilson_cluster", "percentile_patient", "bca_patient")
+PROPORTION_LABELS = {"wilson": "Wilson (images)", "wilson_cluster": "Wilson (cluster-adjusted)",
+                     "percentile_patient": "percentile (patients)",
+                     "bca_patient": "BCa (patients)"}
+POSITIVE_BINS = (1, 5, 10, 20, 50, 10**9)
+"""Bins of a reader's number of positive images in a data set: [1, 5), [5, 10), ..."""
+
+
+@dataclass(frozen=True)
+class ProportionScenario:
+    """A reader-sensitivity scenario on a bundled design (which readers read which images)."""
+
+    name: str
+    label: str
+    design: str                 # "all_findings" or "four_findings"
+    prevalence: float
+    icc: float = 0.8
+    hard_share: float = 0.3
+    sensitivity: float = 0.85
+    hard_sensitivity: float = 0.55
+
+    @property
+    def population_sensitivity(self) -> float:
+        """P(read YES | positive): hardness is independent of the status (module docstring)."""
+        return (1 - self.hard_share) * self.sensitivity + self.hard_share * self.hard_sensitivity
+
+
+PROPORTION_SCENARIOS = (
+    ProportionScenario("few_events", "few events: 810 images, 5 readers, prevalence 0.012",
+                       "all_findings", 0.012),
+    ProportionScenario("panels", "incomplete design: 4,376 images, 22 readers in 66 panels, "
+                                 "prevalence 0.05", "four_findings", 0.05),
+)
+
+
+def bundled_read_design(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Patient of each image and which readers read it (``(images, readers)`` bool)."""
+    r = adjudicate.load_dataset(name).ratings
+    return patient_index(r.clusters), r.observed.any(axis=2)
+
+
+def simulate_sensitivity_stats(rng: np.random.Generator, patient_of: np.ndarray,
+                               read: np.ndarray, n_datasets: int,
+                               scenario: ProportionScenario) -> np.ndarray:
+    """Per image, data set and reader: ``(true positive read, positive image read)``.
+
+    Shape ``(images, data sets, readers, 2)``; the latent model of :func:`simulate_codes`
+    (patient propensity with intra-patient correlation ``icc``, hard patients), reads only
+    where the design has them.
+    """
+    n_patients = int(patient_of.max()) + 1
+    pi, shape = scenario.prevalence, (n_patients, n_datasets)
+    s = 1 / scenario.icc - 1
+    propensity = rng.beta(pi * s, (1 - pi) * s, size=shape)
+    hard = (rng.random(shape) < scenario.hard_share)[patient_of]
+    truth = rng.random((len(patient_of), n_datasets)) < propensity[patient_of]
+    y = np.where(hard, scenario.hard_sensitivity, scenario.sensitivity)
+    yes = rng.random((len(patient_of), n_datasets, read.shape[1])) < y[..., None]
+    positive_read = truth[..., None] & read[:, None, :]
+    return np.stack([positive_read & yes, positive_read], axis=-1).astype(np.float64)
+
+
+def wilson_interval(count, nobs, level: float = LEVEL):
+    """Wilson (1927) score interval, vectorized; ``nobs`` may be fractional (effective n)."""
+    z = float(ndtri(0.5 + level / 2))
+    count, nobs = np.asarray(count, float), np.asarray(nobs, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = count / nobs
+        center = (p + z**2 / (2 * nobs)) / (1 + z**2 / nobs)
+        half = z / (1 + z**2 / nobs) * np.sqrt(p * (1 - p) / nobs + z**2 / (4 * nobs**2))
+    return center - half, center + half
+
+
+def cluster_wilson_interval(cluster_counts, cluster_nobs, level: float = LEVEL):
+    """Wilson interval at the effective sample size of clustered data.
+
+    ``n_eff = n / deff`` with the design effect ``deff`` = cluster-robust (ratio-estimator,
+    with the ``J / (J - 1)`` correction) variance of ``p = x / n`` over its binomial variance,
+    floored at 1 (clustering never makes a proportion more precise here) and 1 where ``p`` is
+    0 or 1 (no variance to compare). Clusters are the first axis; the interval is then Wilson's
+    at ``(p n_eff, n_eff)`` (Korn & Graubard 1998 use the same effective-n idea).
+    """
+    x, n = np.asarray(cluster_counts, float), np.asarray(cluster_nobs, float)
+    total_x, total_n = x.sum(0), n.sum(0)
+    j = (n > 0).sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = total_x / total_n
+        robust = j / (j - 1) * ((x - p * n) ** 2).sum(0) / total_n**2
+        binomial = p * (1 - p) / total_n
+        deff = np.where((binomial > 0) & (j > 1), np.maximum(robust / binomial, 1.0), 1.0)
+    n_eff = total_n / deff
+    return wilson_interval(p * n_eff, n_eff, level)
+
+
+def proportion_group(stats: np.ndarray, patient_of: np.ndarray, n_resamples: int, seed):
+    """Every method's interval of every (data set, reader) sensitivity of one group."""
+    count, nobs = stats[..., 0].sum(0), stats[..., 1].sum(0)  # (data sets, readers)
+    order = np.argsort(patient_of, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(patient_of[order]) != 0])
+    by_patient = np.add.reduceat(stats[order], starts, axis=0)  # (patients, D, R, 2)
+    out = {"wilson": wilson_interval(count, nobs),
+           "wilson_cluster": cluster_wilson_interval(by_patient[..., 0], by_patient[..., 1])}
+    res = bootstrap_sums(stats, lambda t: t[..., 0] / t[..., 1], clusters=patient_of,
+                         n_resamples=n_resamples, seed=seed, method="percentile",
+                         confidence_level=LEVEL, progress=False)
+    out["percentile_patient"] = res.confidence_interval(LEVEL, method="percentile")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # BCa falls back where it must
+        out["bca_patient"] = res.confidence_interval(LEVEL, method="bca")
+    return count, nobs, out
+
+
+def run_proportions(n_datasets: int, n_resamples: int, seed, group_size: int = 20
+                    ) -> pd.DataFrame:
+    """Coverage of each method by the reader's number of positive images (tidy table)."""
+    rows = []
+    for scenario, child in zip(PROPORTION_SCENARIOS,
+                               _seed_sequence(seed).spawn(len(PROPORTION_SCENARIOS))):
+        t0 = time.perf_counter()
+        patient_of, read = bundled_read_design(scenario.design)
+        truth = scenario.population_sensitivity
+        records = []
+        n_groups = math.ceil(n_datasets / group_size)
+        for g, gseed in enumerate(child.spawn(n_groups)):
+            data_seed, boot_seed = gseed.spawn(2)
+            size = min(group_size, n_datasets - g * group_size)
+            stats = simulate_sensitivity_stats(np.random.default_rng(data_seed), patient_of,
+                                               read, size, scenario)
+            count, nobs, intervals = proportion_group(stats, patient_of, n_resamples,
+                                                      boot_seed)
+            for method, (low, high) in intervals.items():
+                records.append(pd.DataFrame({
+                    "method": method, "positives": nobs.ravel(), "count": count.ravel(),
+                    "low": np.asarray(low).ravel(), "high": np.asarray(high).ravel()}))
+        long = pd.concat(records, ignore_index=True)
+        long = long[long.positives >= 1]
+        long["bin"] = pd.cut(long.positives, POSITIVE_BINS, right=False,
+                             labels=[f"{a}-{b - 1}" if b < 10**9 else f"{a}+"
+                                     for a, b in itertools.pairwise(POSITIVE_BINS)])
+        long["covered"] = (long.low <= truth) & (truth <= long.high)
+        long["width"] = long.high - long.low
+        long["degenerate"] = long.width <= 1e-12
+        for (method, b), part in long.groupby(["method", "bin"], observed=True, sort=False):
+            cov = part.covered.mean()
+            rows.append({"scenario": scenario.name, "scenario_label": scenario.label,
+                         "true_sensitivity": truth, "method": method, "positives": str(b),
+                         "n_intervals": len(part), "coverage": cov,
+                         "mc_se": math.sqrt(cov * (1 - cov) / len(part)),
+                         "miss_low": (part.high < truth).mean(),
+                         "miss_high": (part.low > truth).mean(),
+                         "mean_width": part.width.mean(),
+                         "degenerate_share": part.degenerate.mean(),
+                         "n_datasets": n_datasets, "n_resamples": n_resamples})
+        print(f"{scenario.label}: {time.perf_counter() - t0:.1f} s", flush=True)
+    table = pd.DataFrame(rows)
+    order = {m: i for i, m in enumerate(PROPORTION_METHODS)}
+    return table.sort_values(["scenario", "positives", "method"],
+                             key=lambda c: c.map(order) if c.name == "method" else
+                             (c.str.extract(r"^(\d+)")[0].astype(float)
+                              if c.name == "positives" else c)).reset_index(drop=True)
+
+
+def plot_proportions(table: pd.DataFrame, path: Path) -> None:
+    """Coverage by a reader's positive count, one panel per scenario, +-2 MC-SE bars."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scenarios = list(dict.fromkeys(table.scenario))
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(6.2 * len(scenarios), 4.4),
+                             sharey=True, squeeze=False)
+    for ax, name in zip(axes[0], scenarios):
+        part = table[table.scenario == name]
+        bins = list(dict.fromkeys(part.positives))
+        x = np.arange(len(bins))
+        for k, method in enumerate(PROPORTION_METHODS):
+            m = part[part.method == method].set_index("positives").reindex(bins)
+            ax.errorbar(x + (k - 1.5) * 0.12, m.coverage, yerr=2 * m.mc_se, fmt="o-", ms=4,
+                        capsize=2, label=PROPORTION_LABELS[method])
+        ax.axhline(LEVEL, color="0.4", ls="--", lw=0.8)
+        ax.set_xticks(x, bins)
+        ax.set_xlabel("positive images the reader read (per simulated data set)")
+        ax.set_title(part.scenario_label.iloc[0] + f"\ntrue sensitivity "
+                     f"{part.true_sensitivity.iloc[0]:.3f}", fontsize=10)
+        ax.grid(axis="y", color="0.9")
+    axes[0][0].set_ylabel("coverage of nominal 95% intervals")
+    axes[0][0].set_ylim(max(0.0, table.coverage.min() - 0.05), 1.0)
+    axes[0][-1].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def proportions_markdown(table: pd.DataFrame) -> str:
+    """Wide Markdown table: scenario x positives rows, method columns, coverage (share
+    of degenerate zero-width intervals in brackets where any)."""
+    head = ("| scenario | positives | n | " + " | ".join(PROPORTION_LABELS[m]
+                                                         for m in PROPORTION_METHODS) + " |")
+    lines = [head, "|" + "---|" * (3 + len(PROPORTION_METHODS))]
+    for (scen, b), part in table.groupby(["scenario", "positives"], sort=False):
+        part = part.set_index("method")
+        cells = [f"{part.coverage[m]:.3f}" + (f" ({part.degenerate_share[m]:.0%} zero-width)"
+                                             if part.degenerate_share[m] >= 0.005 else "")
+                 for m in PROPORTION_METHODS]
+        lines.append(f"| {scen} | {b} | {int(part.n_intervals.iloc[0])} | "
+                     + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main_proportions(args) -> pd.DataFrame:
+    n_datasets = args.datasets or (40 if args.quick else 1000)
+    n_resamples = args.resamples or (QUICK_RESAMPLES if args.quick else 1000)
+    suffix = "_quick" if args.quick else ""
+    t0 = time.perf_counter()
+    table = run_proportions(n_datasets, n_resamples, args.seed)
+    args.results.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.results / f"coverage_proportions{suffix}.csv", index=False,
+                 float_format="%.6g")
+    plot_proportions(table, args.out / f"coverage_proportions{suffix}.png")
+    print(proportions_markdown(table))
+    print(f"total {time.perf_counter() - t0:.1f} s")
+    return table
+
+
 def main(argv=None) -> pd.DataFrame:
     """Run the study; write the CSV and the figures; return the coverage table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -551,7 +785,12 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--check-copies", type=int, default=None,
                         help="copies of the 810-image design in the population-value check "
                              "(default 1200, 200 with --quick)")
+    parser.add_argument("--proportions", action="store_true",
+                        help="instead: coverage of proportion intervals at small counts "
+                             "(reader sensitivity; few events, incomplete panel design)")
     args = parser.parse_args(argv)
+    if args.proportions:
+        return main_proportions(args)
     n_datasets = args.datasets or (QUICK_DATASETS if args.quick else DEFAULT_DATASETS)
     n_resamples = args.resamples or (QUICK_RESAMPLES if args.quick else DEFAULT_RESAMPLES)
     copies = args.check_copies or (200 if args.quick else 1200)

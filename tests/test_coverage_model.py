@@ -137,3 +137,52 @@ def test_quick_run_end_to_end(study, tmp_path):
     wide = saved.pivot_table(index=["scenario", "method"], columns="statistic",
                              values="true_value")
     assert np.allclose(wide.fleiss_kappa, wide.krippendorff_alpha)
+
+
+def test_proportion_intervals_of_the_small_count_study(study):
+    # Wilson (1927) against statsmodels' implementation; with one image per cluster the
+    # design effect of the cluster-adjusted Wilson is n/(n-1) -> floored at 1 only when
+    # below: here it is slightly above 1, so the interval is a little wider than Wilson's.
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = study.wilson_interval(8, 9)
+    ref = proportion_confint(8, 9, alpha=0.05, method="wilson")
+    assert (lo, hi) == pytest.approx(ref)
+    assert (round(lo, 3), round(hi, 3)) == (0.565, 0.980)   # the issue's 8/9 example
+    x = np.array([1.0] * 8 + [0.0])
+    clo, chi = study.cluster_wilson_interval(x, np.ones(9))
+    assert clo < lo and chi > hi
+    # two images per patient, perfectly correlated: deff = 2 J / (J - 1) by hand (ratio
+    # estimator: sum_j (x_j - p n_j)^2 / n^2 over p (1 - p) / n), so the interval is
+    # Wilson's at n / deff images
+    xc, nc = np.array([2.0] * 8 + [0.0]), np.full(9, 2.0)
+    clo2, chi2 = study.cluster_wilson_interval(xc, nc)
+    deff = 9 / 8 * (8 * (2 - 2 * 16 / 18) ** 2 + (0 - 2 * 16 / 18) ** 2) / 18**2 / (
+        (16 / 18) * (2 / 18) / 18)
+    elo, ehi = study.wilson_interval(16 / 18 * 18 / deff, 18 / deff)
+    assert (clo2, chi2) == pytest.approx((elo, ehi))
+    assert deff == pytest.approx(2 * 9 / 8)
+
+
+def test_study_cluster_wilson_is_the_packages_default_interval(study):
+    # The coverage study's cluster-adjusted Wilson (written there independently) is the interval
+    # accuracy_table reports for a proportion with few events ("wilson (design effect,
+    # patients)"), so the study measures the coverage of the package's own default.
+    import warnings
+
+    import adjudicate as adj
+
+    calls = ["YES", "YES", "NO", "YES", "YES", "YES", "NO", "YES", "YES"]
+    patients = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4])
+    r = adj.Ratings.from_array(np.array(calls, dtype=object)[:, None], readers=["r"])
+    r = adj.Ratings(codes=r.codes, categories=r.categories, units=r.units, readers=r.readers,
+                    findings=r.findings, clusters=patients, positive="YES")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # specificity undefined: no reference negatives
+        t = adj.accuracy_table(r, ["YES"] * 9, n_resamples=50, seed=1).table
+    row = t[t.statistic == "sensitivity"].iloc[0]
+    assert row["method"].startswith("wilson (design effect")
+    yes = (np.array(calls) == "YES").astype(float)
+    x = np.bincount(patients, weights=yes)
+    n = np.bincount(patients).astype(float)
+    assert study.cluster_wilson_interval(x, n) == pytest.approx((row.ci_low, row.ci_high))

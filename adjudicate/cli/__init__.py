@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 
-from . import agreement, audit, compare, compare_nlp, reproduce
+from . import agreement, audit, compare, compare_nlp, reproduce, sensitivity
 from ._common import fail
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (audit, reproduce, agreement, compare, compare_nlp)
+COMMANDS = (audit, reproduce, agreement, compare, compare_nlp, sensitivity)
 """The command modules, in the order ``adjudicate --help`` lists them."""
 
 
