@@ -88,12 +88,12 @@ def test_starts_agree_and_hidden_truth_is_recovered():
 
 def test_same_seed_same_numbers_and_row_order_free():
     r, _ = simulate(seed=4, n_units=200)
-    a = DawidSkene(n_resamples=20, seed=9).fit(r).table().table
-    b = DawidSkene(n_resamples=20, seed=9).fit(r).table().table
+    a = DawidSkene(n_resamples=40, seed=9).fit(r).table().table
+    b = DawidSkene(n_resamples=40, seed=9).fit(r).table().table
     pd.testing.assert_frame_equal(a, b)
     perm = np.random.default_rng(0).permutation(r.n_units)
     shuffled = r.select(units=r.units[perm])
-    c = DawidSkene(n_resamples=20, seed=9).fit(shuffled).table().table
+    c = DawidSkene(n_resamples=40, seed=9).fit(shuffled).table().table
     np.testing.assert_allclose(a.estimate, c.estimate, atol=1e-8)
     np.testing.assert_allclose(a.ci_low, c.ci_low, atol=1e-8)
 
