@@ -22,7 +22,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -53,14 +52,16 @@ _MAPPING_FILE = ("mappings", "nlp_mapping.json")
 @cache
 def _mapping_document() -> dict:
     """The bundled mapping, read on first use (so ``import adjudicate`` never needs it)."""
-    path = resources.files("adjudicate.data_schemas")
+    from .io.schemas import schemas_dir
+
+    path = schemas_dir()
     for part in _MAPPING_FILE:  # one part at a time: a namespace package's path takes one
         path = path.joinpath(part)
     try:
         doc = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"the bundled NLP mapping {'/'.join(_MAPPING_FILE)} is missing "
-                                "from adjudicate/data_schemas (package data not installed?); "
+                                "from data_schemas/ (package data not installed?); "
                                 "pass mapping= explicitly") from None
     if tuple(doc["nih_vocabulary"]) != NIH_LABELS or doc["no_finding"] != NO_FINDING:
         raise ValueError(f"{'/'.join(_MAPPING_FILE)}: its nih_vocabulary differs from the NIH "
@@ -203,7 +204,7 @@ def load_nlp_mapping(dataset: str | None = None, mapping=None, *, findings=None)
     ('none_of', ('No Finding',))
     """
     base: dict = {}
-    source = "adjudicate/data_schemas/" + "/".join(_MAPPING_FILE)
+    source = "data_schemas/" + "/".join(_MAPPING_FILE)
     if dataset is not None:
         from .datasets import _canonical
         dataset = _canonical(dataset)

@@ -1,7 +1,7 @@
 """Parsers at the edge: files in, :class:`~adjudicate.Ratings` and label tables out.
 
 The only code in the package that knows CSV column names (and it learns them from the
-schemas in ``adjudicate/data_schemas``).
+schemas in the top-level ``data_schemas/``).
 """
 
 from .labels import PublishedLabels, format_labels, read_labels, write_labels

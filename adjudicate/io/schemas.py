@@ -25,9 +25,38 @@ import pandas as pd
 from .._errors import InputError
 
 __all__ = ["Schema", "Table", "detect_schema", "load_schema", "read_table", "read_text",
-           "schema_names"]
+           "schema_names", "schemas_dir"]
 
 _SCHEMA_PACKAGE = "adjudicate.data_schemas"
+"""Where an installed wheel puts the schemas (mapped from the top-level ``data_schemas/``)."""
+_SOURCE_SCHEMAS = Path(__file__).resolve().parents[2] / "data_schemas"
+"""The schemas in a source checkout: the repository's top-level ``data_schemas/``."""
+
+
+def schemas_dir():
+    """The folder of the bundled Table Schemas (and the NLP vocabulary mapping).
+
+    The repository keeps them at its top level, ``data_schemas/``; the wheel ships that folder
+    as the package data ``adjudicate/data_schemas`` (see ``pyproject.toml``). In a source
+    checkout that is not installed, the top-level folder is used.
+
+    Returns
+    -------
+    importlib.resources.abc.Traversable
+        Supports ``joinpath``, ``iterdir``, ``read_text``.
+
+    Examples
+    --------
+    >>> sorted(p.name for p in schemas_dir().iterdir() if p.name.endswith(".json"))[0]
+    'generic_long.json'
+    """
+    try:
+        found = resources.files(_SCHEMA_PACKAGE)
+    except ModuleNotFoundError:
+        found = None
+    if found is not None and found.joinpath("generic_long.json").is_file():
+        return found
+    return _SOURCE_SCHEMAS
 
 
 @dataclass(frozen=True)
@@ -67,15 +96,29 @@ class Schema:
 
 
 def schema_names() -> list[str]:
-    """Names of the bundled formats.
+    """Names of the bundled fixed-column formats (those a header is detected against).
+
+    The generic long layout (``load_schema("generic_long")``) is not among them: its columns
+    are named by the user or recognised by :func:`adjudicate.io.read_ratings`.
 
     Examples
     --------
     >>> schema_names()
     ['nih_all_findings_labels', 'nih_all_findings_readers', 'nih_four_findings_labels', 'nih_four_findings_readers']
     """
-    files = resources.files(_SCHEMA_PACKAGE).iterdir()
-    return sorted(p.name.removesuffix(".json") for p in files if p.name.endswith(".json"))
+    return [name for name, kind in _schema_kinds() if kind in ("readers", "labels")]
+
+
+@cache
+def _schema_kinds() -> tuple[tuple[str, str], ...]:
+    """(name, kind) of every bundled schema: the fixed-column NIH formats ("readers",
+    "labels", detected from a header) and the generic layout ("long", read by
+    :mod:`adjudicate.io.generic`)."""
+    out = []
+    for p in schemas_dir().iterdir():
+        if p.name.endswith(".json"):
+            out.append((p.name.removesuffix(".json"), json.loads(p.read_text("utf-8"))["kind"]))
+    return tuple(sorted(out))
 
 
 @cache
@@ -88,9 +131,10 @@ def load_schema(name: str) -> Schema:
     >>> s.findings
     ['Fracture', 'Pneumothorax', 'Airspace opacity', 'Nodule/mass']
     """
-    if name not in schema_names():
-        raise KeyError(f"unknown format {name!r}; known: {', '.join(schema_names())}")
-    raw = json.loads(resources.files(_SCHEMA_PACKAGE).joinpath(f"{name}.json").read_text("utf-8"))
+    known = [n for n, _ in _schema_kinds()]
+    if name not in known:
+        raise KeyError(f"unknown format {name!r}; known: {', '.join(known)}")
+    raw = json.loads(schemas_dir().joinpath(f"{name}.json").read_text("utf-8"))
     return Schema(
         name=raw["name"], title=raw["title"], kind=raw["kind"], fields=tuple(raw["fields"]),
         primary_key=tuple(raw.get("primaryKey", ())), categories=tuple(raw["categories"]),
