@@ -166,4 +166,9 @@ __all__ += [
     "soft_confusion_cells",
 ]
 
+# --- any reader study in (long/wide layouts, CSV/Parquet/DataFrame) ---
+from .io import infer_categories, read_ratings
+
+__all__ += ["infer_categories", "read_ratings"]
+
 __version__ = "0.1.0"

@@ -248,20 +248,106 @@ class Ratings:
 
     # ---------------------------------------------------------- conversion
     def to_frame(self) -> pd.DataFrame:
-        """Long tidy table of the reads that exist: unit, reader, finding, category.
+        """Long tidy table: one row per read that exists, the layout :meth:`from_frame` reads.
+
+        Columns ``unit, reader, finding, category``, then ``cluster`` (when the ratings carry
+        clusters) and the per-unit metadata columns. ``unit``, ``reader``, ``finding`` and
+        ``category`` are Categorical columns whose categories are all the units, readers,
+        findings and categories in order (also those nobody read or used); a unit nobody
+        read gets one row with no reader, finding or category, so its cluster and metadata
+        are kept. ``attrs["adjudicate.ratings"]`` holds the positive category and the
+        categories each finding allows. ``Ratings.from_frame(r.to_frame())`` rebuilds ``r``.
 
         Examples
         --------
         >>> Ratings.from_array([["a", None]]).to_frame()
-           unit  reader  finding category
-        0     0       0        0        a
+          unit reader finding category
+        0    0      0       0        a
         """
         ui, ri, fi = np.nonzero(self.observed)
-        cats = np.asarray(self.categories, dtype=object)
-        return pd.DataFrame({
-            "unit": self.units[ui], "reader": self.readers[ri], "finding": self.findings[fi],
-            "category": cats[self.codes[ui, ri, fi]],
+        unread = np.flatnonzero(~self.observed.any(axis=(1, 2)))
+        if len(unread):  # one row per unit nobody read, for its cluster and metadata
+            order = np.argsort(np.r_[ui, unread], kind="stable")
+            ui = np.r_[ui, unread][order]
+            ri = np.r_[ri, np.full(len(unread), -1)][order]
+            fi = np.r_[fi, np.full(len(unread), -1)][order]
+        codes = np.where(ri >= 0, self.codes[ui, np.maximum(ri, 0), np.maximum(fi, 0)], MISSING)
+
+        def axis(index, pos):
+            return pd.Categorical.from_codes(pos, categories=index)
+
+        frame = pd.DataFrame({
+            "unit": axis(self.units, ui), "reader": axis(self.readers, ri),
+            "finding": axis(self.findings, fi),
+            "category": pd.Categorical.from_codes(codes, categories=list(self.categories),
+                                                  ordered=True),
         })
+        if self.clusters is not None:
+            frame["cluster"] = self.clusters[ui]
+        for col in self.meta.columns:
+            if col not in frame.columns:
+                frame[col] = self.meta[col].to_numpy()[ui]
+        allowed = {f: [c for c, a in zip(self.categories, row) if a]
+                   for f, row in zip(self.findings, self.allowed) if not row.all()}
+        frame.attrs["adjudicate.ratings"] = {"positive": self.positive, "allowed": allowed}
+        return frame
+
+    @classmethod
+    def from_frame(cls, frame, **options) -> Ratings:
+        """Ratings from a table of reads: the inverse of :meth:`to_frame`.
+
+        Any reader study's table is read the same way (long layout ``unit, reader, finding,
+        label`` or wide layout ``unit, reader, <one column per finding>``, column names
+        recognised or given, categories inferred or given): ``options`` are those of
+        :func:`adjudicate.io.read_ratings`, which also reads CSV and Parquet files.
+
+        Examples
+        --------
+        >>> r = Ratings.from_array([["YES", "NO"], ["NO", None]], categories=["NO", "YES"],
+        ...                        readers=["a", "b"], clusters=["p1", "p1"])
+        >>> back = Ratings.from_frame(r.to_frame())
+        >>> (back.codes == r.codes).all(), back.categories, list(back.clusters)
+        (np.True_, ('NO', 'YES'), ['p1', 'p1'])
+        >>> import pandas as pd
+        >>> long = pd.DataFrame({"case_id": ["c1", "c1", "c2"], "rater": ["x", "y", "x"],
+        ...                      "finding": "Mass", "label": ["NO", "YES", "YES"]})
+        >>> Ratings.from_frame(long).codes[:, :, 0].tolist()
+        [[0, 1], [1, -1]]
+        """
+        from .io.generic import read_ratings
+
+        return read_ratings(frame, **options)
+
+    def where(self, **conditions) -> Ratings:
+        """The units whose per-unit metadata match: ``column=value`` or ``column=[values]``.
+
+        Values match as given or as text, so ``where(set="val")`` and ``where(age=40)`` or
+        ``where(age="40")`` all work. Several conditions must all hold.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> long = pd.DataFrame({"unit": ["a", "a", "b", "c"], "reader": ["x", "y", "x", "x"],
+        ...                      "label": [1, 0, 1, 1], "view": ["PA", "PA", "AP", "PA"]})
+        >>> r = Ratings.from_frame(long)
+        >>> r.where(view="PA").units.tolist(), r.where(view=["AP", "PA"]).n_units
+        (['a', 'c'], 3)
+        """
+        mask = np.ones(self.n_units, bool)
+        for col, want in conditions.items():
+            if col not in self.meta.columns:
+                raise KeyError(f"no per-unit column {col!r}; the ratings have: "
+                               f"{list(self.meta.columns) or 'none'}")
+            wanted = [want] if isinstance(want, (str, bytes)) or np.ndim(want) == 0 else list(want)
+            values = self.meta[col]
+            text = values.map(_label_text, na_action="ignore")
+            hit = (values.isin(wanted) | text.isin([_label_text(w) for w in wanted])).to_numpy()
+            if not hit.any():
+                seen = sorted({_label_text(v) for v in values.dropna()})
+                raise ValueError(f"no unit has {col}={want!r}; {col} holds: "
+                                 + ", ".join(seen[:12]) + (" ..." if len(seen) > 12 else ""))
+            mask &= hit
+        return self.select(units=mask)
 
     def labels(self) -> pd.DataFrame:
         """Wide table of category labels, one row per (unit, reader), NaN where missing."""
@@ -470,6 +556,16 @@ def _where(i: int, shape: tuple) -> str:
     pos = np.unravel_index(i, shape)
     names = ("unit", "rater", "finding")
     return "(" + ", ".join(f"{n} {int(p)}" for n, p in zip(names, pos)) + ")"
+
+
+def _label_text(x) -> str:
+    """A label, id or metadata value as text: ``1.0`` -> ``"1"``, ``True`` -> ``"True"``,
+    strings stripped. How labels given in one vocabulary match those written in another."""
+    if isinstance(x, (bool, np.bool_)):
+        return "True" if x else "False"
+    if isinstance(x, (float, np.floating)) and float(x).is_integer():
+        return str(int(x))
+    return str(x).strip()
 
 
 def _plain(x):

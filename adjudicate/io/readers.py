@@ -146,22 +146,8 @@ def ratings_from_table(table: Table, *, duplicates: DuplicatePolicy = "missing")
     per_unit = _per_unit_values(table, unit_codes, n_u, cluster_col)
 
     key = unit_codes.astype(np.int64) * n_r + reader_codes
-    order = np.argsort(key, kind="stable")
-    skey = key[order]
-    starts = np.flatnonzero(np.r_[True, skey[1:] != skey[:-1]])
-    sizes = np.diff(np.r_[starts, len(skey)])
+    order, skey, starts, sizes, conflict, merged = merge_duplicates(key, values, duplicates)
     dup_groups = np.flatnonzero(sizes > 1)
-
-    svals = values[order]
-    lo = np.minimum.reduceat(svals, starts, axis=0)
-    hi = np.maximum.reduceat(svals, starts, axis=0)
-    conflict = lo != hi  # (n_pairs, n_f)
-    if duplicates == "first":
-        merged = svals[starts]
-    elif duplicates == "last":
-        merged = svals[starts + sizes - 1]
-    else:
-        merged = np.where(conflict, MISSING, lo).astype(np.int8)
 
     dup_table = _duplicate_table(table, order, starts, sizes, dup_groups, conflict, findings,
                                  units, readers, skey, n_r, duplicates)
@@ -198,6 +184,45 @@ def ratings_from_table(table: Table, *, duplicates: DuplicatePolicy = "missing")
         positive=s.positive, source=Path(table.path).name, notes=notes, report=report,
     )
     return ratings
+
+
+def merge_duplicates(key: np.ndarray, values: np.ndarray, policy: DuplicatePolicy):
+    """Group rows by ``key`` and merge each group's values by a duplicates policy.
+
+    The one home of the duplicate rule for every parser. ``values`` holds category codes,
+    shape ``(n_rows, n_values)``. Rows sharing a key are one read repeated: ``"missing"``
+    keeps values the rows agree on and sets those they disagree on to :data:`MISSING`;
+    ``"first"``/``"last"`` keep one row (in file order); ``"error"`` merges like
+    ``"missing"`` (the caller refuses the file).
+
+    Returns
+    -------
+    order : ndarray
+        Stable sort of the rows by key.
+    skey : ndarray
+        The sorted keys.
+    starts, sizes : ndarray
+        Start (in ``order``) and size of each group.
+    conflict : ndarray of bool, shape (n_groups, n_values)
+        Where a group's rows disagree.
+    merged : ndarray of int8, shape (n_groups, n_values)
+        One row of values per group.
+    """
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    starts = np.flatnonzero(np.r_[True, skey[1:] != skey[:-1]])
+    sizes = np.diff(np.r_[starts, len(skey)])
+    svals = values[order]
+    lo = np.minimum.reduceat(svals, starts, axis=0)
+    hi = np.maximum.reduceat(svals, starts, axis=0)
+    conflict = lo != hi
+    if policy == "first":
+        merged = svals[starts]
+    elif policy == "last":
+        merged = svals[starts + sizes - 1]
+    else:
+        merged = np.where(conflict, MISSING, lo).astype(np.int8)
+    return order, skey, starts, sizes, conflict, merged
 
 
 def _per_unit_values(table: Table, unit_codes: np.ndarray, n_u: int,

@@ -438,11 +438,7 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
     path = Path(path)
     name = str(path)
     text, quirks = read_text(path)
-    header = _header(text, name)
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise InputError(f"column name(s) repeated in the header: {dupes}", file=name, row=1,
-                         column=dupes[0])
+    header = _csv_header(text, name)
     if isinstance(schema, str):
         schema = load_schema(schema)
     if schema is None:
@@ -452,6 +448,44 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
             if schema.header_of(f) not in header:
                 raise InputError(f"missing column '{schema.header_of(f)}' (required by format "
                                  f"{schema.name})", file=name, row=1, column=schema.header_of(f))
+    df, rows = _text_rows(text, header, name)
+    renames = {}
+    for f in schema.fields:
+        h = schema.header_of(f)
+        if h != f["name"]:
+            renames[h] = f["name"]
+            quirks.append(f"column '{h}' read as '{f['name']}'"
+                          + (f": {f['description']}" if "description" in f else ""))
+    df = df.rename(columns=renames)
+    known = {f["name"] for f in schema.fields}
+    extra = [c for c in df.columns if c not in known]
+    for f in schema.fields:
+        _check_field(df[f["name"]], f, schema, name, rows)
+        if "codes" in f:
+            quirks.append(f"column '{f['name']}' is coded {'/'.join(f['codes'])} where the other "
+                          f"finding columns use {'/'.join(schema.categories)}; read "
+                          + ", ".join(f"{k} as {v}" for k, v in f["codes"].items()))
+    return Table(path=name, schema=schema, data=df, rows=rows, extra_columns=extra, quirks=quirks)
+
+
+def _csv_header(text: str, name: str) -> list[str]:
+    """The header of a CSV text: an error when it is missing, uses another delimiter or
+    repeats a column name. Shared by :func:`read_table` and the generic reader."""
+    header = _header(text, name)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"column name(s) repeated in the header: {dupes}", file=name, row=1,
+                         column=dupes[0])
+    return header
+
+
+def _text_rows(text: str, header: list[str], name: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The cells of a CSV text as strings (empty cells as ``""``) and each row's line number.
+
+    Shared by :func:`read_table` and the generic reader (:mod:`adjudicate.io.generic`): rows
+    with more or fewer fields than the header and inconsistent quoting are errors; line
+    numbers are 1-based with the header as row 1.
+    """
     n_fields, lines = _scan(text, name)
     width = len(header)
     odd = np.flatnonzero(n_fields[1:] != width)
@@ -476,23 +510,7 @@ def read_table(path, *, schema: str | Schema | None = None, kind: str | None = N
                          f"{len(rows)} by the csv module); check quoting", file=name)
     if df.empty:
         raise InputError("the file has a header but no data rows", file=name, row=2)
-    renames = {}
-    for f in schema.fields:
-        h = schema.header_of(f)
-        if h != f["name"]:
-            renames[h] = f["name"]
-            quirks.append(f"column '{h}' read as '{f['name']}'"
-                          + (f": {f['description']}" if "description" in f else ""))
-    df = df.rename(columns=renames)
-    known = {f["name"] for f in schema.fields}
-    extra = [c for c in df.columns if c not in known]
-    for f in schema.fields:
-        _check_field(df[f["name"]], f, schema, name, rows)
-        if "codes" in f:
-            quirks.append(f"column '{f['name']}' is coded {'/'.join(f['codes'])} where the other "
-                          f"finding columns use {'/'.join(schema.categories)}; read "
-                          + ", ".join(f"{k} as {v}" for k, v in f["codes"].items()))
-    return Table(path=name, schema=schema, data=df, rows=rows, extra_columns=extra, quirks=quirks)
+    return df, rows
 
 
 def _scan(text: str, path: str = "<input>") -> tuple[np.ndarray, np.ndarray]:
