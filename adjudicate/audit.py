@@ -1,4 +1,8 @@
-"""Data-quality audit of an individual-readers file: every quirk surfaced, nothing fixed.
+"""Data-quality audit of a reader study: every quirk surfaced, nothing fixed.
+
+An NIH individual-readers file is audited against its format and documentation; any other
+study, read into :class:`~adjudicate.Ratings` (e.g. by :func:`adjudicate.read_ratings`), is
+audited from the Ratings and the parser's report.
 
 Counts units, readers, patients and reads; the reads-per-unit histogram against the design;
 readers per set; category counts per finding as written in the file; duplicated
@@ -9,13 +13,14 @@ others; and every count that differs from what the dataset's documentation state
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .io.readers import ratings_from_table
 from .io.schemas import read_table
+from .ratings import Ratings
 
 __all__ = ["AuditReport", "audit"]
 
@@ -38,6 +43,8 @@ class AuditReport:
     encodings: list
     documentation: pd.DataFrame
     parse_notes: list
+    metadata: dict = field(default_factory=dict)
+    """Per-unit column -> {value: number of units} (at most 12 values shown)."""
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready data."""
@@ -54,6 +61,7 @@ class AuditReport:
             "encodings": self.encodings,
             "documentation": _records(self.documentation),
             "parse_notes": self.parse_notes,
+            "metadata": self.metadata,
         }
 
     def to_json(self) -> str:
@@ -63,8 +71,14 @@ class AuditReport:
         """A terminal-readable report."""
         s = self.summary
         out = [f"Audit of {self.file}", f"  format: {self.format} ({self.title})", ""]
-        out.append(f"rows {s['rows']}, units {s['units']}, readers {s['readers']}, patients "
-                   f"{s['patients']}, reads {s['reads']}")
+        clusters = (f"patients {s['patients']}" if s["patients"] is not None else
+                    "no clusters (units independent)")
+        out.append(f"rows {s['rows']}, units {s['units']}, readers {s['readers']}, {clusters}, "
+                   f"reads {s['reads']}")
+        if "categories" in s:
+            out.append(f"findings {s['findings']}; categories {s['categories']} (positive "
+                       f"{s['positive']!r}); missing reads {s['missing_reads']} (a reader "
+                       "who read the unit gave no label for a finding)")
         hist = ", ".join(f"{k}: {v}" for k, v in self.reads_per_unit.items())
         out.append(f"distinct readers per unit (readers: units): {hist}"
                    + (f"   [design: {self.design_reads_per_unit}]"
@@ -107,6 +121,8 @@ class AuditReport:
                        "match")
             out += [f"  DIFFERS  {r.item}: documented {r.documented}, found {r.found}"
                     for r in bad.itertuples()]
+        for col, values in self.metadata.items():
+            out.append(f"per-unit {col}: " + ", ".join(f"{k}: {v}" for k, v in values.items()))
         if self.parse_notes:
             out += ["", "parser notes:"] + ["  " + n.strip() for n in self.parse_notes]
         return "\n".join(out)
@@ -117,11 +133,15 @@ def _records(df: pd.DataFrame) -> list:
 
 
 def audit(path, *, format: str | None = None) -> AuditReport:
-    """Audit an individual-readers file.
+    """Audit an individual-readers file, or any reader study read as Ratings.
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path or Ratings
+        An NIH individual-readers CSV file, or :class:`~adjudicate.Ratings` (e.g. your own
+        study, from :func:`adjudicate.read_ratings`): units, readers, reads per unit,
+        categories per finding with missing reads, duplicates, per-unit metadata and what the
+        parser did.
     format : str, optional
         Force a format; detected from the header by default.
 
@@ -139,7 +159,20 @@ def audit(path, *, format: str | None = None) -> AuditReport:
     {1: 2, 2: 47, 3: 4324, 4: 2, 5: 1}
     >>> rep.documentation.query("not matches")[["item", "documented", "found"]].values.tolist()
     [['units', 4374, 4376], ['units read by 3 readers (documented: every unit)', 4376, 4327], ['units in set val', 2412, 2414]]
+    >>> import pandas as pd
+    >>> from adjudicate import read_ratings
+    >>> own = read_ratings(pd.DataFrame({"case": ["a", "a", "b", "b", "b"],
+    ...                                  "rater": [1, 2, 1, 1, 2],
+    ...                                  "finding": ["Mass", "Mass", "Mass", "Nodule", "Mass"],
+    ...                                  "label": ["YES", "NO", "NO", "YES", None]}))
+    >>> rep = audit(own)    # b: rater 2 gave no label; both raters of a left Nodule empty
+    >>> rep.reads_per_unit, rep.summary["missing_reads"]
+    ({2: 1, 1: 1}, 2)
+    >>> rep.category_counts.values.tolist()     # finding, NO, YES, missing
+    [['Mass', 2, 1, 0], ['Nodule', 0, 1, 2]]
     """
+    if isinstance(path, Ratings):
+        return _audit_ratings(path)
     table = read_table(path, schema=format, kind=None if format else "readers")
     s = table.schema
     df = table.data
@@ -184,6 +217,52 @@ def audit(path, *, format: str | None = None) -> AuditReport:
         duplicates=report.duplicates.drop(columns=["action"]), encodings=encodings,
         documentation=documentation, parse_notes=list(report.quirks),
     )
+
+
+def _audit_ratings(r: Ratings) -> AuditReport:
+    """The audit of any Ratings: what the data hold, and what the parser reported."""
+    rep = r.report
+    read_pair = r.observed.any(axis=2)  # (units, readers): the reader read the unit
+    reads = read_pair.sum(axis=1)
+    hist = {int(k): int(v) for k, v in
+            sorted(zip(*np.unique(reads, return_counts=True)), key=lambda kv: -kv[0])}
+    counts = r.counts().sum(axis=0)  # (findings, categories)
+    missing = (read_pair[:, :, None] & ~r.observed).sum(axis=(0, 1))
+    table = pd.DataFrame(counts, columns=[str(c) for c in r.categories])
+    table.insert(0, "finding", list(r.findings))
+    table["missing"] = missing
+    readers_per_set = {}
+    units_per_set = {}
+    if "set" in r.meta.columns:
+        sets = r.meta["set"].astype(str).to_numpy()
+        for k in sorted(set(sets)):
+            readers_per_set[k] = int(read_pair[sets == k].any(axis=0).sum())
+            units_per_set[k] = int((sets == k).sum())
+    metadata = {}
+    for col in r.meta.columns:
+        vc = r.meta[col].astype(object).where(r.meta[col].notna(), "(empty)").value_counts()
+        metadata[str(col)] = {str(k): int(v) for k, v in vc.head(12).items()}
+        if len(vc) > 12:
+            metadata[str(col)]["..."] = int(vc.iloc[12:].sum())
+    summary = {
+        "rows": getattr(rep, "n_rows", None), "columns": None, "units": r.n_units,
+        "readers": r.n_readers, "findings": r.n_findings,
+        "patients": int(pd.Series(r.clusters).nunique()) if r.clusters is not None else None,
+        "reads": int(read_pair.sum()), "categories": [str(c) for c in r.categories],
+        "positive": None if r.positive is None else str(r.positive),
+        "missing_reads": int(missing.sum()), "units_per_set": units_per_set,
+    }
+    dups = getattr(rep, "duplicates", None)
+    dups = (pd.DataFrame(columns=["unit", "reader", "n_rows", "lines", "conflicting"])
+            if dups is None else dups.drop(columns=["action"], errors="ignore"))
+    return AuditReport(
+        file=getattr(rep, "file", None) or r.source or "ratings",
+        format=getattr(rep, "format", "ratings"), title="reader study", summary=summary,
+        reads_per_unit=hist, rows_per_unit=hist, design_reads_per_unit=None,
+        off_design_units=pd.DataFrame(columns=["unit", "rows", "distinct_readers"]),
+        readers_per_set=readers_per_set, category_counts=table, duplicates=dups, encodings=[],
+        documentation=pd.DataFrame(columns=["item", "documented", "found", "matches"]),
+        parse_notes=[n.strip() for n in r.notes], metadata=metadata)
 
 
 def _encodings(df: pd.DataFrame, findings: list) -> list:

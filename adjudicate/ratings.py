@@ -318,11 +318,13 @@ class Ratings:
 
         return read_ratings(frame, **options)
 
-    def where(self, **conditions) -> Ratings:
+    def where(self, *, keep_readers: bool = False, **conditions) -> Ratings:
         """The units whose per-unit metadata match: ``column=value`` or ``column=[values]``.
 
         Values match as given or as text, so ``where(set="val")`` and ``where(age=40)`` or
-        ``where(age="40")`` all work. Several conditions must all hold.
+        ``where(age="40")`` all work. Several conditions must all hold. Readers who read none
+        of the units kept are left out (a split read by its own reader pool gives that pool),
+        unless ``keep_readers``.
 
         Examples
         --------
@@ -347,7 +349,10 @@ class Ratings:
                 raise ValueError(f"no unit has {col}={want!r}; {col} holds: "
                                  + ", ".join(seen[:12]) + (" ..." if len(seen) > 12 else ""))
             mask &= hit
-        return self.select(units=mask)
+        kept = self.select(units=mask)
+        if keep_readers:
+            return kept
+        return kept.select(readers=kept.observed.any(axis=(0, 2)))
 
     def labels(self) -> pd.DataFrame:
         """Wide table of category labels, one row per (unit, reader), NaN where missing."""

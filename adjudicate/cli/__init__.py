@@ -1,6 +1,6 @@
 """The ``adjudicate`` command: a thin layer over the public API.
 
-One module per command (``audit``, ``reproduce``, ``agreement``, ``compare``,
+One module per command (``audit``, ``reproduce``, ``vote``, ``agreement``, ``compare``,
 ``compare_nlp``, ...), each
 with a ``register(subparsers)`` that adds its parser and sets ``run``; shared options and
 output helpers live in :mod:`adjudicate.cli._common`. Every error the user can cause (a bad
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 
-from . import agreement, audit, compare, compare_nlp, reproduce, sensitivity
+from . import agreement, audit, compare, compare_nlp, reproduce, sensitivity, vote
 from ._common import fail
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (audit, reproduce, agreement, compare, compare_nlp, sensitivity)
+COMMANDS = (audit, reproduce, vote, agreement, compare, compare_nlp, sensitivity)
 """The command modules, in the order ``adjudicate --help`` lists them."""
 
 

@@ -228,14 +228,124 @@ def split_ids(text: str | None, option: str = "the list") -> list[str] | None:
     return ids
 
 
-def load_ratings(source: str):
-    """A bundled dataset name or an individual-readers file, as :class:`Ratings`."""
-    from ..datasets import load_dataset
-    from ..io import read_readers
+def input_options(p: argparse.ArgumentParser, *, readers: bool = True,
+                  findings: bool = True) -> None:
+    """How to read a reader-study file, and which part of it to use: the same for every command.
 
+    ``--unit-column --reader-column --finding-column --label-column --cluster-column
+    --categories --positive --layout --duplicates`` (see :func:`adjudicate.io.read_ratings`)
+    and the subsets ``--split --where --readers --findings``. ``readers``/``findings``:
+    whether to add those two here (a command that defines its own passes False).
+    """
+    g = p.add_argument_group("your own reader-study file (long: unit, reader, finding, label; "
+                             "wide: unit, reader, one column per finding)")
+    for role, example in (("unit", "case_id"), ("reader", "rater"), ("finding", "finding"),
+                          ("label", "rating"), ("cluster", "patient_id")):
+        g.add_argument(f"--{role}-column", metavar="NAME",
+                       help=f"the {role} column (default: recognised, e.g. {example})")
+    g.add_argument("--categories", metavar="C1,C2,...",
+                   help="the ordered categories, e.g. NO,YES or 1,2,3,4,5 (default: inferred "
+                        "and reported)")
+    g.add_argument("--positive", metavar="CATEGORY",
+                   help="the category meaning 'present' (default: inferred for 0/1, NO/YES, ...)")
+    g.add_argument("--layout", choices=("long", "wide"),
+                   help="default: long when finding and label columns are found, else wide")
+    g.add_argument("--duplicates", choices=("missing", "first", "last", "error"),
+                   default="missing",
+                   help="a read given twice: conflicting labels become missing (default), "
+                        "keep the first or last row, or refuse the file")
+    s = p.add_argument_group("subsets")
+    s.add_argument("--split", choices=("test", "validation", "val"),
+                   help="one split of the data (the per-unit 'set' column, e.g. the "
+                        "four-findings test and validation sets)")
+    s.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="keep units whose per-unit column has this value (repeatable; "
+                        "e.g. --where view=PA --where age_band=40-60)")
+    if readers:
+        s.add_argument("--readers", metavar="IDS",
+                       help="comma-separated reader ids (default: all readers)")
+    if findings:
+        s.add_argument("--findings", metavar="NAMES",
+                       help="comma-separated findings (default: all)")
+
+
+def load_ratings(source: str, args=None):
+    """A bundled dataset name, an NIH individual-readers file or any reader-study file
+    (long or wide layout; CSV or Parquet), as :class:`Ratings`, with the subset asked for.
+
+    ``args`` holds the options of :func:`input_options` (absent options are defaults).
+    """
+    from ..datasets import load_dataset
+    from ..io import read_ratings, read_readers
+
+    opt = {k: getattr(args, k, None) for k in (
+        "unit_column", "reader_column", "finding_column", "label_column", "cluster_column",
+        "categories", "positive", "layout")}
+    duplicates = getattr(args, "duplicates", None) or "missing"
+    generic = {k: v for k, v in opt.items() if v is not None}
     if source in DATASET_CHOICES:
-        return load_dataset(source).ratings
-    return read_readers(source)
+        if generic:
+            raise ValueError(f"--{next(iter(generic)).replace('_', '-')} is for your own files, "
+                             f"not the bundled dataset {source}")
+        ratings = load_dataset(source, duplicates=duplicates).ratings
+    elif not generic and _is_nih_readers(source):
+        ratings = read_readers(source, duplicates=duplicates)
+    else:
+        ratings = read_ratings(
+            source, layout=opt["layout"], unit=opt["unit_column"], reader=opt["reader_column"],
+            finding=opt["finding_column"], label=opt["label_column"],
+            cluster=opt["cluster_column"], categories=split_ids(opt["categories"]),
+            positive=opt["positive"], duplicates=duplicates)
+    return subset(ratings, args)
+
+
+def subset(ratings, args=None):
+    """The part of ``ratings`` the subset options ask for (``--split --where --readers
+    --findings``), by :meth:`Ratings.where` and :meth:`Ratings.select`."""
+    conditions: dict = {}
+    split = getattr(args, "split", None)
+    if split:
+        if "set" not in ratings.meta.columns:
+            raise ValueError(f"--split needs a per-unit 'set' column; {ratings.source or 'the data'} "
+                             f"has: {list(ratings.meta.columns) or 'none'}")
+        conditions["set"] = ["val" if split == "validation" else split]
+    for item in getattr(args, "where", None) or ():
+        column, eq, value = item.partition("=")
+        if not eq or not column.strip():
+            raise ValueError(f"--where takes COLUMN=VALUE, got {item!r}")
+        conditions.setdefault(column.strip(), []).append(value.strip())
+    if conditions:
+        ratings = ratings.where(**conditions)
+    readers = split_ids(getattr(args, "readers", None))
+    findings = split_ids(getattr(args, "findings", None))
+    if readers or findings:
+        ratings = ratings.select(readers=readers, findings=findings)
+    return ratings
+
+
+def _is_nih_readers(source: str) -> bool:
+    """Whether a file is meant as an NIH individual-readers file: its header holds at least
+    half the finding columns of a bundled readers format (then the NIH parser reads it, and
+    its precise errors name what is missing or wrong). An NIH labels file is an error here."""
+    import csv
+
+    from ..io import detect_schema, load_schema, schema_names
+
+    path = Path(source)
+    if path.suffix.lower() in (".parquet", ".pq") or not path.is_file():
+        return False
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        header = set(next(csv.reader([fh.readline()]), []))
+    for name in schema_names():
+        s = load_schema(name)
+        wanted = [s.header_of(f) for f in s.fields_with("finding")]
+        found = sum(h in header for h in wanted)
+        if found >= max(2, len(wanted) / 2):
+            if s.kind != "readers":
+                detect_schema(sorted(header), str(path), kind="readers")  # says: a labels file
+                continue
+            return True
+    return False
 
 
 def num(x: float) -> str:

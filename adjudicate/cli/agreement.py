@@ -6,14 +6,15 @@ import json
 
 import pandas as pd
 
-from ._common import bootstrap_options, emit, load_ratings, parser_notes, split_ids
+from ._common import bootstrap_options, emit, input_options, load_ratings, parser_notes, split_ids
 from ._common import note as stderr_note
 
 
 def register(sub) -> None:
     g = sub.add_parser("agreement", help="agreement statistics for every finding")
     g.add_argument("source", nargs="?", default="all-findings", metavar="DATASET|FILE",
-                   help="all-findings (default), four-findings, or an individual-readers CSV")
+                   help="all-findings (default), four-findings, an NIH individual-readers "
+                        "CSV, or your own study (long or wide layout, CSV or Parquet)")
     g.add_argument("--readers", metavar="IDS",
                    help="comma-separated reader ids (default: all readers)")
     g.add_argument("--findings", metavar="NAMES", help="comma-separated findings (default: all)")
@@ -31,6 +32,7 @@ def register(sub) -> None:
                         "data carry (default; independent units, with a note, when they carry "
                         "none), 'unit' (independent images), or a per-unit metadata column")
     g.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    input_options(g, readers=False, findings=False)
     g.set_defaults(run=run)
 
 
@@ -40,7 +42,7 @@ def run(args) -> int:
     from ..agreement import agreement_table, hedge_view, pairwise_kappa
     from ..resample import _fresh_seed
 
-    ratings = load_ratings(args.source)
+    ratings = load_ratings(args.source, args)
     readers, findings = split_ids(args.readers, "--readers"), split_ids(args.findings, "--findings")
     if args.statistics:
         stats = [s for item in args.statistics for s in item.split(",") if s]

@@ -1,0 +1,106 @@
+"""``adjudicate vote``: the majority-vote reference standard of any reader panel."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ._common import emit, input_options, load_ratings, split_ids
+
+
+def register(sub) -> None:
+    v = sub.add_parser("vote", help="majority-vote reference standard of any reader panel, "
+                                    "with the per-unit decision record")
+    v.add_argument("source", metavar="FILE|DATASET",
+                   help="your own study (long or wide layout, CSV or Parquet), an NIH "
+                        "individual-readers CSV, or all-findings / four-findings")
+    v.add_argument("--hedge", choices=("negative", "positive", "missing", "category"),
+                   default="negative",
+                   help="a HEDGE read counts as NO (default), YES, no read, or its own "
+                        "category (only when the data have HEDGE)")
+    v.add_argument("--ties", choices=("missing", "negative", "positive", "random"),
+                   default="missing",
+                   help="a tie gives no label (default), the lowest category (NO), the "
+                        "highest (YES), or a seeded random pick")
+    v.add_argument("--seed", type=int, default=None,
+                   help="seed for --ties random (default: fresh; the output reports it)")
+    v.add_argument("--min-reads", type=int, default=1,
+                   help="units with fewer reads get no label (default 1)")
+    v.add_argument("--out", metavar="FILE",
+                   help="write the reference standard as CSV (unit, [cluster], one column per "
+                        "finding; empty = no label); default: to stdout, without the summary")
+    v.add_argument("--decisions", metavar="FILE",
+                   help="write the per-unit record of how each label was decided as CSV")
+    v.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="format of the summary printed with --out")
+    input_options(v)
+    v.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..resample import _fresh_seed
+    from ..vote import HEDGE_POLICIES, TIE_POLICIES, majority_vote
+
+    ratings = load_ratings(args.source, args)
+    seed = _fresh_seed(args.seed) if args.ties == "random" else args.seed
+    result = majority_vote(ratings, split_ids(args.readers), hedge=_policy(args.hedge, HEDGE_POLICIES),
+                           ties=_policy(args.ties, TIE_POLICIES), seed=seed,
+                           min_reads=args.min_reads)
+    policy = {"source": ratings.source or args.source, "units": ratings.n_units,
+              "readers": [str(r) for r in ratings.readers], "hedge": args.hedge,
+              "ties": args.ties, "seed": seed if args.ties == "random" else None,
+              "min_reads": args.min_reads}
+    standard = result.labels.copy()
+    standard.index.name = ratings.units.name or "unit"
+    if ratings.clusters is not None and "cluster" not in standard.columns:
+        standard.insert(0, "cluster", ratings.clusters)
+    if args.decisions:
+        emit(result.decisions.to_csv(index=False), args.decisions)
+    if not args.out:
+        emit(standard.reset_index().to_csv(index=False))
+        return 0
+    emit(standard.reset_index().to_csv(index=False), args.out)
+    summary = _summary(result)
+    if args.format == "csv":
+        emit(summary.to_csv(index=False))
+    elif args.format == "json":
+        emit(json.dumps({"policy": policy, "out": args.out, "decisions": args.decisions,
+                         "summary": json.loads(summary.to_json(orient="records"))}, indent=2))
+    else:
+        emit("\n".join([
+            f"Majority vote: {policy['source']} ({ratings.n_units} units, panel of "
+            f"{len(policy['readers'])} readers: {', '.join(policy['readers'][:12])}"
+            + (" ..." if len(policy["readers"]) > 12 else "") + ")",
+            f"policies: hedge={args.hedge}, ties={args.ties}"
+            + (f" (seed {seed})" if args.ties == "random" else "")
+            + f", min_reads={args.min_reads}",
+            "", summary.to_string(index=False), "",
+            f"wrote the reference standard to {args.out}"
+            + (f" and the per-unit record to {args.decisions}" if args.decisions else
+               "; --decisions FILE writes the per-unit record"),
+        ]))
+    print(f"wrote {len(standard)} rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _policy(name: str, known: tuple) -> str:
+    """The policy name the vote module knows: ``missing`` was called ``abstain`` before."""
+    return name if name in known else {"missing": "abstain"}.get(name, name)
+
+
+def _summary(result):
+    """Per finding: labels per category, ties, units without a label."""
+    import pandas as pd
+
+    dec = result.decisions
+    labels = (dec.assign(label=dec["label"].astype(object).where(dec["label"].notna(),
+                                                                 "(no label)"))
+              .groupby(["finding", "label"], sort=False).size().unstack(fill_value=0))
+    order = [c for c in result.categories if c in labels.columns]
+    labels = labels[order + [c for c in labels.columns if c not in order]]
+    labels.columns = [f"label {c}" if c != "(no label)" else "no label" for c in labels.columns]
+    ties = dec["rule"].str.startswith("tie").groupby(dec["finding"], sort=False).sum()
+    out = labels.reindex(pd.unique(dec["finding"])).fillna(0).astype(int)
+    out.insert(0, "units", dec.groupby("finding", sort=False).size())
+    out["ties"] = ties.astype(int)
+    return out.rename_axis("finding").reset_index()
