@@ -241,9 +241,8 @@ def _audit_ratings(r: Ratings) -> AuditReport:
     metadata = {}
     for col in r.meta.columns:
         vc = r.meta[col].astype(object).where(r.meta[col].notna(), "(empty)").value_counts()
-        metadata[str(col)] = {str(k): int(v) for k, v in vc.head(12).items()}
-        if len(vc) > 12:
-            metadata[str(col)]["..."] = int(vc.iloc[12:].sum())
+        metadata[str(col)] = ({str(k): int(v) for k, v in vc.items()} if len(vc) <= 12 else
+                              {"distinct values": len(vc), "units": int(vc.sum())})
     summary = {
         "rows": getattr(rep, "n_rows", None), "columns": None, "units": r.n_units,
         "readers": r.n_readers, "findings": r.n_findings,
