@@ -166,6 +166,10 @@ def test_user_story_by_cli_and_python(story_csv, tmp_path, capsys):
         assert standard.loc[case, finding] == label, (case, finding)
     decisions = pd.read_csv(dec_csv)
     assert len(decisions) == 100 and set(decisions.columns) >= {"unit", "finding", "rule"}
+    # the standard reads back as one reader's labels (a reference for compare/evaluate)
+    back = read_ratings(out_csv)
+    assert back.shape == (50, 1, 2) and list(back.readers) == ["standard"]
+    assert int((back.codes == -1).sum()) == int((expected == "").sum())
 
     # agreement with intervals: Krippendorff's alpha against the krippendorff package
     code, out, _ = run(capsys, "agreement", story_csv, "--bootstrap", 300, "--seed", 3,

@@ -294,9 +294,17 @@ def load_ratings(source: str, args=None):
         ratings = read_ratings(
             source, layout=opt["layout"], unit=opt["unit_column"], reader=opt["reader_column"],
             finding=opt["finding_column"], label=opt["label_column"],
-            cluster=opt["cluster_column"], categories=split_ids(opt["categories"]),
+            cluster=opt["cluster_column"], categories=_categories(opt["categories"]),
             positive=opt["positive"], duplicates=duplicates)
     return subset(ratings, args)
+
+
+def _categories(text: str | None) -> list | None:
+    """``--categories``: ``"1,2,3"`` -> ``[1, 2, 3]`` (integers stay integers), else text."""
+    items = split_ids(text)
+    if items and all(i.lstrip("+-").isdigit() for i in items):
+        return [int(i) for i in items]
+    return items
 
 
 def subset(ratings, args=None):
@@ -305,10 +313,14 @@ def subset(ratings, args=None):
     conditions: dict = {}
     split = getattr(args, "split", None)
     if split:
-        if "set" not in ratings.meta.columns:
-            raise ValueError(f"--split needs a per-unit 'set' column; {ratings.source or 'the data'} "
-                             f"has: {list(ratings.meta.columns) or 'none'}")
-        conditions["set"] = ["val" if split == "validation" else split]
+        names = {"set", "setid", "split"}
+        column = next((c for c in ratings.meta.columns
+                       if str(c).lower().replace(" ", "").replace("_", "") in names), None)
+        if column is None:
+            raise ValueError(f"--split needs a per-unit 'set' (or 'split') column; "
+                             f"{ratings.source or 'the data'} has: "
+                             f"{list(ratings.meta.columns) or 'none'}")
+        conditions[column] = ["val", "validation"] if split != "test" else ["test"]
     for item in getattr(args, "where", None) or ():
         column, eq, value = item.partition("=")
         if not eq or not column.strip():

@@ -39,6 +39,8 @@ __all__ = ["LAYOUTS", "infer_categories", "read_ratings"]
 
 LAYOUTS = ("long", "wide")
 _ROLES = ("unit", "reader", "finding", "label", "cluster")
+_LONE_READER = "\x00reader"
+"""Column added to a table without a reader column: its labels are one reader's."""
 _FRAME_ATTR = "adjudicate.ratings"
 """Key of ``DataFrame.attrs`` where :meth:`Ratings.to_frame` keeps what a table of reads
 cannot show (the categories each finding allows, the positive category)."""
@@ -183,7 +185,8 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
         ``image_id``/``Image Index``/``study``; ``reader``/``rater``/``annotator``;
         ``finding``/``label_name``; ``label``/``category``/``rating``/``value``/``grade``;
         ``cluster``/``patient``/``Patient ID``/``subject``). No cluster column: the units are
-        independent (statistics say so). The long layout without a finding column has one
+        independent (statistics say so). No reader column: the table is one reader's labels
+        (a reference standard, a model's calls), the reader named after the file. The long layout without a finding column has one
         finding, named after the label column.
     findings : list of str, optional
         Wide layout: the finding columns (default: every column that is not the unit,
@@ -242,6 +245,12 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
     cols, quirks = _roles(list(df.columns), given, name)
     if layout is None:
         layout = "long" if cols["label"] and cols["finding"] else "wide"
+    if cols["reader"] is None:  # a label file (a reference standard, a model's calls)
+        if reader is None and cols["unit"] is not None:
+            lone = "labels" if fmt == "DataFrame" else Path(name).stem
+            df = df.assign(**{_LONE_READER: lone})
+            cols["reader"] = _LONE_READER
+            quirks.append(f"no reader column: one reader, '{lone}' (a label file)")
     for role in ("unit", "reader"):
         if cols[role] is None:
             raise InputError(f"no {role} column found: name it ({role}=..., or --{role}-column "
@@ -576,7 +585,8 @@ class _Build:
         index = pd.Index(self.units, name=self.cols["unit"])
         return Ratings(
             codes=self.codes, categories=self.categories, units=index,
-            readers=pd.Index(self.readers, name=self.cols["reader"]),
+            readers=pd.Index(self.readers, name=None if self.cols["reader"] == _LONE_READER
+                             else self.cols["reader"]),
             findings=pd.Index(self.findings, name="finding"), allowed=allowed_arr,
             clusters=self.clusters, meta=pd.DataFrame(self.meta, index=index),
             positive=self.positive, source=Path(self.name).name, notes=tuple(report.lines()[1:]),
