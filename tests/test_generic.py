@@ -330,3 +330,33 @@ def test_parquet_reads_like_csv(tmp_path, story_csv):
     path = tmp_path / "my_study.parquet"
     frame.to_parquet(path)
     assert_same_ratings(read_ratings(story_csv), read_ratings(path))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_row_order_does_not_change_the_data(seed, tmp_path):
+    """Shuffled rows give the same reads: only the order of first appearance of units moves."""
+    frame = story_frame()
+    a = read_ratings(frame)
+    b = read_ratings(frame.sample(frac=1, random_state=seed))
+    assert_same_ratings(a, b.select(units=list(a.units)), meta=True)
+
+
+def test_where_and_split_on_your_own_columns(tmp_path, capsys):
+    df = pd.DataFrame({"unit": list("aabbcc"), "reader": ["x", "y"] * 3, "label": [1, 0] * 3,
+                       "Split": ["test"] * 2 + ["validation"] * 4, "view": list("PPAAPP")})
+    p = tmp_path / "s.csv"
+    df.to_csv(p, index=False)
+    r = read_ratings(p)
+    assert r.where(view=["A", "P"]).n_units == 3 and r.where(view="P", Split="test").n_units == 1
+    code, out, _ = run(capsys, "audit", p, "--split", "val", "--where", "view=P",
+                       "--format", "json")
+    (rep,) = json.loads(out)
+    assert code == 0 and rep["summary"]["units"] == 1          # unit c
+    code, _, err = run(capsys, "audit", p, "--where", "view=Q")
+    assert code == 2 and "no unit has view=['Q']; view holds: A, P" in err
+
+
+def test_label_column_that_is_not_categorical():
+    df = pd.DataFrame({"unit": range(300), "reader": "x", "score": np.linspace(0, 1, 300)})
+    with pytest.raises(InputError, match=r"column 'score': 300 distinct labels"):
+        read_ratings(df)

@@ -413,6 +413,13 @@ class _Build:
         present_u = texts[:-1] != ""
         self.categories, self.positive, how = infer_categories(
             texts[:-1][present_u], categories=categories, positive=positive)
+        if len(self.categories) > 100:
+            raise InputError(f"{len(self.categories)} distinct labels: a label column holds "
+                             "categories (name the right one with label=, or give categories=)",
+                             file=self.name, row=1, column=self.label_columns[0])
+        if not self.categories:
+            raise InputError("no labels: every label cell is empty", file=self.name, row=1,
+                             column=self.label_columns[0])
         self.quirks.append(how)
         lookup = {_text(c): i for i, c in enumerate(self.categories)}
         if categories is None and any(isinstance(c, str) for c in self.categories):
