@@ -96,12 +96,16 @@ class AuditReport:
         if self.readers_per_set:
             out.append("readers per set: " + ", ".join(f"{k}: {v}" for k, v in
                                                         self.readers_per_set.items()))
-        out += ["", "category counts per finding (values as written in the file):"]
+        out += ["", "labels per finding and category (missing: a reader who read the unit gave "
+                    "none):" if "categories" in s else
+                "category counts per finding (values as written in the file):"]
         out += ["  " + line for line in self.category_counts.to_string(index=False).splitlines()]
         out.append("")
         if len(self.duplicates):
             n_conf = int(self.duplicates["conflicting"].sum())
-            out.append(f"duplicated (unit, reader) pairs: {len(self.duplicates)} "
+            what = "(unit, reader, finding) reads" if "finding" in self.duplicates else \
+                "(unit, reader) pairs"
+            out.append(f"duplicated {what}: {len(self.duplicates)} "
                        f"({n_conf} conflicting)")
             out += ["  " + line for line in self.duplicates.to_string(index=False).splitlines()]
         else:

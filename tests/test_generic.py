@@ -360,3 +360,19 @@ def test_label_column_that_is_not_categorical():
     df = pd.DataFrame({"unit": range(300), "reader": "x", "score": np.linspace(0, 1, 300)})
     with pytest.raises(InputError, match=r"column 'score': 300 distinct labels"):
         read_ratings(df)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_from_frame_inverts_to_frame_on_random_ratings(seed):
+    """Random shapes, vocabularies, missing reads, unread units, clusters and metadata."""
+    rng = np.random.default_rng(seed)
+    n_u, n_r, n_f = rng.integers(1, 12), rng.integers(1, 5), rng.integers(1, 4)
+    vocab = [["NO", "HEDGE", "YES"], [0, 1], [1, 2, 3, 4, 5], ["b", "a"]][seed % 4]
+    codes = rng.integers(-1, len(vocab), size=(n_u, n_r, n_f))
+    codes[rng.integers(n_u)] = -1                       # a unit nobody read
+    r = Ratings(codes=codes, categories=tuple(vocab), units=[f"u{i}" for i in range(n_u)],
+                readers=[f"r{i}" for i in range(n_r)][::-1],        # not sorted on purpose
+                findings=[f"f{i}" for i in range(n_f)], clusters=rng.integers(0, 3, n_u),
+                meta=pd.DataFrame({"site": rng.choice(["x", "y"], n_u)}),
+                positive=vocab[-1] if seed % 2 else None)
+    assert_same_ratings(r, Ratings.from_frame(r.to_frame()))

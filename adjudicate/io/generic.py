@@ -554,8 +554,8 @@ class _Build:
 
     def _duplicate_table(self, rows_i, order, skey, starts, sizes, dup_groups, conflict,
                          n_r, n_f):
-        cols = ["unit", "reader", "n_rows", "lines", "conflicting", "conflicting_findings",
-                "action"]
+        cols = (["unit", "reader"] + (["finding"] if self.layout == "long" else [])
+                + ["n_rows", "lines", "conflicting", "conflicting_findings", "action"])
         if not len(dup_groups):
             return pd.DataFrame(columns=cols)
         act = {"first": "kept the first row", "last": "kept the last row",
@@ -564,13 +564,15 @@ class _Build:
         recs = []
         for g in dup_groups:  # one record per repeated read (a handful): reporting, not compute
             k = int(skey[starts[g]])
+            rec = {}
             if self.layout == "long":
                 pair, f = divmod(k, n_f)
                 conf = [self.findings[f]] if conflict[g, 0] else []
+                rec["finding"] = self.findings[f]
             else:
                 pair = k
                 conf = list(self.findings[np.flatnonzero(conflict[g])])
-            recs.append({
+            recs.append(rec | {
                 "unit": self.units[pair // n_r], "reader": self.readers[pair % n_r],
                 "n_rows": int(sizes[g]),
                 "lines": ",".join(str(x) for x in lines[starts[g]:starts[g] + sizes[g]]),
