@@ -76,8 +76,9 @@ def infer_categories(labels, *, categories=None, positive=None) -> tuple[tuple, 
        that holds them): that order, completed with the categories nobody used (spelled like
        the used ones); ``0/1`` become integers and ``True/False`` booleans. The last category
        (1, True, YES, positive, present, abnormal) is the positive one.
-    3. Otherwise: integers sorted as numbers, anything else sorted as text, and no positive
-       category (binary statistics then need ``positive=``).
+    3. Otherwise: integers sorted as numbers, anything else sorted as text; with two
+       categories the second is positive (the package's rule for binary vocabularies), with
+       more there is no positive category (binary statistics then need ``positive=``).
 
     Parameters
     ----------
@@ -134,6 +135,10 @@ def infer_categories(labels, *, categories=None, positive=None) -> tuple[tuple, 
             categories is not None and _known_vocabulary([_text(c) for c in cats])[0] == cats):
         positive = cats[-1]
         how += f"; positive category {positive!r} (the last of a known vocabulary)"
+    elif len(cats) == 2:
+        positive = cats[-1]
+        how += (f"; positive category {positive!r} (the second of two categories: give "
+                "positive= if the other one means 'present')")
     else:
         how += "; no positive category (give one for binary statistics)"
     return cats, positive, how
