@@ -376,3 +376,17 @@ def test_from_frame_inverts_to_frame_on_random_ratings(seed):
                 meta=pd.DataFrame({"site": rng.choice(["x", "y"], n_u)}),
                 positive=vocab[-1] if seed % 2 else None)
     assert_same_ratings(r, Ratings.from_frame(r.to_frame()))
+
+
+def test_load_labels_reads_nih_and_generic_label_files(story_csv, tmp_path, capsys):
+    from adjudicate.cli._common import load_labels
+    from adjudicate.datasets import dataset_path
+
+    published = load_labels(str(dataset_path("all_findings", "labels")))
+    assert published.shape == (810, 1, 16) and list(published.readers) == ["test_labels"]
+    out_csv = tmp_path / "standard.csv"
+    assert run(capsys, "vote", story_csv, "--out", out_csv)[0] == 0
+    standard = load_labels(str(out_csv))
+    # the story has no patient column, so the standard has no cluster column either
+    assert standard.shape == (50, 1, 2) and standard.clusters is None
+    assert list(standard.readers) == ["standard"] and standard.categories == (0, 1)

@@ -278,11 +278,9 @@ def load_ratings(source: str, args=None):
     from ..datasets import load_dataset
     from ..io import read_ratings, read_readers
 
-    opt = {k: getattr(args, k, None) for k in (
-        "unit_column", "reader_column", "finding_column", "label_column", "cluster_column",
-        "categories", "positive", "layout")}
+    opt = {k: getattr(args, k, None) for k in _GENERIC}
     duplicates = getattr(args, "duplicates", None) or "missing"
-    generic = {k: v for k, v in opt.items() if v is not None}
+    generic = _generic_options(args)
     if source in DATASET_CHOICES:
         if generic:
             raise ValueError(f"--{next(iter(generic)).replace('_', '-')} is for your own files, "
@@ -335,29 +333,65 @@ def subset(ratings, args=None):
     return ratings
 
 
-def _is_nih_readers(source: str) -> bool:
-    """Whether a file is meant as an NIH individual-readers file: its header holds at least
-    half the finding columns of a bundled readers format (then the NIH parser reads it, and
-    its precise errors name what is missing or wrong). An NIH labels file is an error here."""
+def _nih_kind(source: str) -> str | None:
+    """``"readers"`` or ``"labels"`` when a file is meant as an NIH file of that kind: its
+    header holds at least half the finding columns of a bundled format (then the NIH parser
+    reads it, and its precise errors name what is missing or wrong); else None."""
     import csv
 
-    from ..io import detect_schema, load_schema, schema_names
+    from ..io import load_schema, schema_names
 
     path = Path(source)
     if path.suffix.lower() in (".parquet", ".pq") or not path.is_file():
-        return False
+        return None
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
         header = set(next(csv.reader([fh.readline()]), []))
+    kinds = []
     for name in schema_names():
         s = load_schema(name)
         wanted = [s.header_of(f) for f in s.fields_with("finding")]
-        found = sum(h in header for h in wanted)
-        if found >= max(2, len(wanted) / 2):
-            if s.kind != "readers":
-                detect_schema(sorted(header), str(path), kind="readers")  # says: a labels file
-                continue
-            return True
-    return False
+        if sum(h in header for h in wanted) >= max(2, len(wanted) / 2):
+            kinds.append(s.kind)
+    if "readers" in kinds and any(s.header_of(f) in header for name in schema_names()
+                                  for s in [load_schema(name)] if s.kind == "readers"
+                                  for f in s.fields_with("reader")):
+        return "readers"
+    return kinds[0] if kinds else None
+
+
+def _is_nih_readers(source: str) -> bool:
+    """Whether a file is an NIH individual-readers file; an NIH labels file is an error here
+    (a file of published labels where reads are needed)."""
+    from ..io import detect_schema
+
+    kind = _nih_kind(source)
+    if kind == "labels":
+        with Path(source).open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+            import csv
+            header = next(csv.reader([fh.readline()]), [])
+        detect_schema(header, str(source), kind="readers")  # says: a labels file
+        return False
+    return kind == "readers"
+
+
+def load_labels(source: str, args=None):
+    """A label file as one-reader :class:`Ratings`: a reference standard, a rater's or a
+    model's calls. An NIH labels file (the reader named after the file), or any file in the
+    long or wide layout read like :func:`load_ratings` (a table without a reader column is
+    one reader's labels), with the same options and subsets."""
+    from ..io import read_labels
+
+    if not _generic_options(args) and _nih_kind(source) == "labels":
+        return subset(read_labels(source).to_ratings(reader=Path(source).stem), args)
+    return load_ratings(source, args)
+
+
+def _generic_options(args) -> dict:
+    return {k: v for k in _GENERIC if (v := getattr(args, k, None)) is not None}
+
+
+_GENERIC = ("unit_column", "reader_column", "finding_column", "label_column", "cluster_column",
+            "categories", "positive", "layout")
 
 
 def num(x: float) -> str:
