@@ -333,38 +333,13 @@ def subset(ratings, args=None):
     return ratings
 
 
-def _nih_kind(source: str) -> str | None:
-    """``"readers"`` or ``"labels"`` when a file is meant as an NIH file of that kind: its
-    header holds at least half the finding columns of a bundled format (then the NIH parser
-    reads it, and its precise errors name what is missing or wrong); else None."""
-    import csv
-
-    from ..io import load_schema, schema_names
-
-    path = Path(source)
-    if path.suffix.lower() in (".parquet", ".pq") or not path.is_file():
-        return None
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
-        header = set(next(csv.reader([fh.readline()]), []))
-    kinds = []
-    for name in schema_names():
-        s = load_schema(name)
-        wanted = [s.header_of(f) for f in s.fields_with("finding")]
-        if sum(h in header for h in wanted) >= max(2, len(wanted) / 2):
-            kinds.append(s.kind)
-    if "readers" in kinds and any(s.header_of(f) in header for name in schema_names()
-                                  for s in [load_schema(name)] if s.kind == "readers"
-                                  for f in s.fields_with("reader")):
-        return "readers"
-    return kinds[0] if kinds else None
-
-
 def _is_nih_readers(source: str) -> bool:
     """Whether a file is an NIH individual-readers file; an NIH labels file is an error here
     (a file of published labels where reads are needed)."""
     from ..io import detect_schema
+    from ..io.generic import nih_kind
 
-    kind = _nih_kind(source)
+    kind = nih_kind(source)
     if kind == "labels":
         with Path(source).open(encoding="utf-8-sig", errors="replace", newline="") as fh:
             import csv
@@ -380,8 +355,9 @@ def load_labels(source: str, args=None):
     long or wide layout read like :func:`load_ratings` (a table without a reader column is
     one reader's labels), with the same options and subsets."""
     from ..io import read_labels
+    from ..io.generic import nih_kind
 
-    if not _generic_options(args) and _nih_kind(source) == "labels":
+    if not _generic_options(args) and nih_kind(source) == "labels":
         return subset(read_labels(source).to_ratings(reader=Path(source).stem), args)
     return load_ratings(source, args)
 

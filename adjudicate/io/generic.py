@@ -33,7 +33,7 @@ from .._errors import InputError
 from ..ratings import MISSING, Ratings
 from ..ratings import _label_text as _text
 from .readers import DUPLICATE_POLICIES, DuplicatePolicy, ParseReport, merge_duplicates
-from .schemas import _csv_header, _text_rows, load_schema, read_text
+from .schemas import _csv_header, _text_rows, load_schema, read_text, schema_names
 
 __all__ = ["LAYOUTS", "infer_categories", "read_ratings"]
 
@@ -181,6 +181,9 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
     ----------
     source : str, Path or DataFrame
         A CSV file, a Parquet file (``.parquet``/``.pq``; needs ``pyarrow``) or a DataFrame.
+        An NIH individual-readers file (a header with the NIH finding columns) is read by
+        :func:`adjudicate.read_readers`, by the rules of its format, unless columns or
+        categories are given.
         A DataFrame's named index levels are read as columns (so the output of
         :meth:`Ratings.labels <adjudicate.Ratings.labels>` reads back).
     layout : {"long", "wide"}, optional
@@ -243,6 +246,12 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     if duplicates not in DUPLICATE_POLICIES:
         raise ValueError(f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}")
+    nih = None if isinstance(source, pd.DataFrame) else nih_kind(source)
+    if nih == "readers" and all(v is None for v in (layout, unit, reader, finding, label,
+                                                    cluster, findings, meta, categories)):
+        from .readers import read_readers
+
+        return read_readers(source, duplicates=duplicates)  # its format's rules and checks
     df, rows, name, fmt = _load(source)
     attrs = source.attrs.get(_FRAME_ATTR, {}) if isinstance(source, pd.DataFrame) else {}
     given = {"unit": unit, "reader": reader, "finding": finding, "label": label,
@@ -278,6 +287,36 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
     build.per_unit(meta)
     build.merge()
     return build.ratings(allowed if allowed is not None else attrs.get("allowed"), quirks)
+
+
+def nih_kind(source) -> str | None:
+    """``"readers"`` or ``"labels"`` when a file is meant as an NIH file of that kind, else None.
+
+    Meant as NIH: its header holds at least half the finding columns of a bundled NIH format
+    (then the NIH parser reads it, and its precise errors name anything missing or wrong); a
+    readers file also has the format's reader column.
+
+    Examples
+    --------
+    >>> from adjudicate.datasets import dataset_path
+    >>> nih_kind(dataset_path("all_findings", "readers")), nih_kind(dataset_path("all_findings", "labels"))
+    ('readers', 'labels')
+    """
+    import csv
+
+    path = Path(source)
+    if path.suffix.lower() in (".parquet", ".pq") or not path.is_file():
+        return None
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        header = set(next(csv.reader([fh.readline()]), []))
+    schemas = [load_schema(n) for n in schema_names()]
+    kinds = [s.kind for s in schemas
+             if sum(s.header_of(f) in header for f in s.fields_with("finding"))
+             >= max(2, len(s.fields_with("finding")) / 2)]
+    reader_columns = {s.header_of(f) for s in schemas for f in s.fields_with("reader")}
+    if "readers" in kinds and header & reader_columns:
+        return "readers"
+    return kinds[0] if kinds else None
 
 
 def _load(source) -> tuple[pd.DataFrame, np.ndarray, str, str]:
