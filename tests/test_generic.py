@@ -302,6 +302,7 @@ def test_split_selects_a_reader_pool(capsys):
     assert (val.n_units, val.n_readers) == (2414, 13)
     code, out, _ = run(capsys, "audit", "four-findings", "--split", "validation", "--format",
                        "json")
+    assert code == 0
     (rep,) = json.loads(out)
     assert rep["summary"]["units"] == 2414 and rep["readers_per_set"] == {"val": 13}
 

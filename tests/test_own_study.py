@@ -14,8 +14,9 @@ PAGE = Path(__file__).resolve().parents[1] / "docs" / "own-study.md"
 
 def test_own_study_page_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    blocks = re.findall(r"```(python|sh)\n(.*?)```", PAGE.read_text(), flags=re.S)
-    assert [k for k, _ in blocks].count("python") >= 6 and [k for k, _ in blocks].count("sh") >= 4
+    blocks = re.findall(r"```(python|sh)\n(.*?)```", PAGE.read_text(), flags=re.DOTALL)
+    kinds = [k for k, _ in blocks]
+    assert kinds.count("python") >= 6 and kinds.count("sh") >= 4
     namespace: dict = {}
     for kind, code in blocks:
         if kind == "python":

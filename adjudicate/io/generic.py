@@ -259,12 +259,12 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
     cols, quirks = _roles(list(df.columns), given, name)
     if layout is None:
         layout = "long" if cols["label"] and cols["finding"] else "wide"
-    if cols["reader"] is None:  # a label file (a reference standard, a model's calls)
-        if reader is None and cols["unit"] is not None:
-            lone = "labels" if fmt == "DataFrame" else Path(name).stem
-            df = df.assign(**{_LONE_READER: lone})
-            cols["reader"] = _LONE_READER
-            quirks.append(f"no reader column: one reader, '{lone}' (a label file)")
+    if cols["reader"] is None and cols["unit"] is not None:
+        # a label file (a reference standard, a model's calls): one reader
+        lone = "labels" if fmt == "DataFrame" else Path(name).stem
+        df = df.assign(**{_LONE_READER: lone})
+        cols["reader"] = _LONE_READER
+        quirks.append(f"no reader column: one reader, '{lone}' (a label file)")
     for role in ("unit", "reader"):
         if cols[role] is None:
             raise InputError(f"no {role} column found: name it ({role}=..., or --{role}-column "
