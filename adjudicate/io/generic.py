@@ -375,7 +375,7 @@ def _roles(columns: list, given: dict, name: str) -> tuple[dict, list]:
     return out, quirks
 
 
-def _factorize(values: np.ndarray, *, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _factorize(values, *, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` where blank strings are empty cells too (code -1); mixed types that
     cannot be sorted are sorted as text."""
     try:
@@ -399,7 +399,7 @@ def _codes(col: pd.Series, *, sort: bool) -> tuple[np.ndarray, pd.Index]:
     (all of them, in order), else first appearance or sorted."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.cat.codes.to_numpy().astype(np.int64), pd.Index(col.cat.categories)
-    codes, levels = _factorize(col.to_numpy(dtype=object), sort=sort)
+    codes, levels = _factorize(col, sort=sort)
     return codes, pd.Index(levels)
 
 
@@ -452,7 +452,8 @@ class _Build:
     # ---- labels -> category codes
     def code_labels(self, categories, positive):
         cells = self.df[self.label_columns]
-        raw_codes, uniques = pd.factorize(cells.to_numpy(dtype=object).ravel())
+        raw_codes, uniques = pd.factorize(cells.iloc[:, 0] if cells.shape[1] == 1 else
+                                          cells.to_numpy(dtype=object).ravel())
         texts = np.array([_text(u) for u in uniques] + [""], dtype=object)
         present_u = texts[:-1] != ""
         self.categories, self.positive, how = infer_categories(
@@ -509,7 +510,7 @@ class _Build:
     def _constant(self, col, idx, *, strict, what):
         """One value per unit, or None (reported) when the column varies within a unit."""
         series = self.df[col]
-        codes, _ = _factorize(series.to_numpy(dtype=object))
+        codes, _ = _factorize(series)
         u = self.unit_codes
         ref = codes[self.first[u[idx]]]
         differs = codes[idx] != ref
@@ -525,7 +526,7 @@ class _Build:
                                f"{self.units[u[k]]!r}, rows {self.rows[f0]} and "
                                f"{self.rows[k]}): not per-unit metadata, not used")
             return None
-        values = series.to_numpy(dtype=object)[np.maximum(self.first, 0)].copy()
+        values = series.iloc[np.maximum(self.first, 0)].to_numpy(dtype=object).copy()
         empty = (self.first < 0) | (codes[np.maximum(self.first, 0)] < 0)
         if strict and what == "cluster id" and empty.any():
             k = int(np.flatnonzero(empty)[0])
