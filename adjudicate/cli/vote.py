@@ -89,18 +89,12 @@ def _policy(name: str, known: tuple) -> str:
 
 
 def _summary(result):
-    """Per finding: labels per category, ties, units without a label."""
+    """Per finding: the labels in each category, then how many each rule decided
+    (:meth:`VoteResult.summary`)."""
     import pandas as pd
 
-    dec = result.decisions
-    labels = (dec.assign(label=dec["label"].astype(object).where(dec["label"].notna(),
-                                                                 "(no label)"))
-              .groupby(["finding", "label"], sort=False).size().unstack(fill_value=0))
-    order = [c for c in result.categories if c in labels.columns]
-    labels = labels[order + [c for c in labels.columns if c not in order]]
-    labels.columns = [f"label {c}" if c != "(no label)" else "no label" for c in labels.columns]
-    ties = dec["rule"].str.startswith("tie").groupby(dec["finding"], sort=False).sum()
-    out = labels.reindex(pd.unique(dec["finding"])).fillna(0).astype(int)
-    out.insert(0, "units", dec.groupby("finding", sort=False).size())
-    out["ties"] = ties.astype(int)
-    return out.rename_axis("finding").reset_index()
+    labels = result.labels
+    counts = pd.DataFrame({f"label {c}": (labels == c).sum() for c in result.categories})
+    counts["no label"] = labels.isna().sum()
+    out = pd.concat([counts, result.summary().reindex(labels.columns)], axis=1)
+    return out.fillna(0).astype(int).rename_axis("finding").reset_index()
