@@ -391,3 +391,16 @@ def test_load_labels_reads_nih_and_generic_label_files(story_csv, tmp_path, caps
     # the story has no patient column, so the standard has no cluster column either
     assert standard.shape == (50, 1, 2) and standard.clusters is None
     assert list(standard.readers) == ["standard"] and standard.categories == (0, 1)
+
+
+def test_vote_command_matches_reproduce_on_the_four_findings(tmp_path, capsys):
+    """The same majority vote through two commands: `reproduce four-findings --out` (the
+    NIH-specific path) and `vote four-findings --out` (any study) write the same labels."""
+    a, b = tmp_path / "reproduce.csv", tmp_path / "vote.csv"
+    assert run(capsys, "reproduce", "four-findings", "--out", a)[0] == 0
+    assert run(capsys, "vote", "four-findings", "--out", b)[0] == 0
+    ours = pd.read_csv(b, dtype=str, keep_default_na=False).set_index("Image ID")
+    theirs = pd.read_csv(a, dtype=str, keep_default_na=False).set_index("Image ID")
+    findings = ["Fracture", "Pneumothorax", "Airspace opacity", "Nodule/mass"]
+    pd.testing.assert_frame_equal(ours.loc[theirs.index, findings], theirs[findings])
+    assert (ours["cluster"] != "").all()                  # the patient of every image
