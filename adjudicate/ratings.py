@@ -335,6 +335,8 @@ class Ratings:
         >>> r.where(view="PA").units.tolist(), r.where(view=["AP", "PA"]).n_units
         (['a', 'c'], 3)
         """
+        if not conditions:
+            return self
         mask = np.ones(self.n_units, bool)
         for col, want in conditions.items():
             if col not in self.meta.columns:
