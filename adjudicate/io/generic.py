@@ -252,11 +252,12 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
         from .readers import read_readers
 
         return read_readers(source, duplicates=duplicates)  # its format's rules and checks
-    df, rows, name, fmt = _load(source)
+    df, rows, name, fmt, read_quirks = _load(source)
     attrs = source.attrs.get(_FRAME_ATTR, {}) if isinstance(source, pd.DataFrame) else {}
     given = {"unit": unit, "reader": reader, "finding": finding, "label": label,
              "cluster": cluster}
     cols, quirks = _roles(list(df.columns), given, name)
+    quirks = read_quirks + quirks
     if layout is None:
         layout = "long" if cols["label"] and cols["finding"] else "wide"
     if cols["reader"] is None and cols["unit"] is not None:
@@ -319,14 +320,15 @@ def nih_kind(source) -> str | None:
     return kinds[0] if kinds else None
 
 
-def _load(source) -> tuple[pd.DataFrame, np.ndarray, str, str]:
-    """The table, each row's number for messages, the name for messages, the format."""
+def _load(source) -> tuple[pd.DataFrame, np.ndarray, str, str, list]:
+    """The table, each row's number for messages, the name for messages, the format, and
+    what reading the file met (encoding, compression: notes for the report)."""
     if isinstance(source, pd.DataFrame):
         df = source
         if any(n is not None for n in df.index.names):
             df = df.reset_index()
         df = df.reset_index(drop=True)
-        return df, np.arange(1, len(df) + 1), "DataFrame", "DataFrame"
+        return df, np.arange(1, len(df) + 1), "DataFrame", "DataFrame", []
     path = Path(source)
     if path.suffix.lower() in (".parquet", ".pq"):
         try:
@@ -340,11 +342,12 @@ def _load(source) -> tuple[pd.DataFrame, np.ndarray, str, str]:
             raise InputError(f"not a readable Parquet file ({e})", file=str(path)) from None
         if df.empty:
             raise InputError("the file has no rows", file=str(path))
-        return df.reset_index(drop=True), np.arange(1, len(df) + 1), str(path), "Parquet"
+        return (df.reset_index(drop=True), np.arange(1, len(df) + 1), str(path), "Parquet",
+                [])
     name = str(path)
     text, quirks = read_text(path)  # the one safe entry point of every parser
     df, rows = _text_rows(text, _csv_header(text, name), name)
-    return df, rows, name, "CSV"
+    return df, rows, name, "CSV", quirks
 
 
 def _roles(columns: list, given: dict, name: str) -> tuple[dict, list]:
