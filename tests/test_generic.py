@@ -44,9 +44,9 @@ def stats(r: Ratings) -> pd.DataFrame:
     """Every agreement statistic with its analytic (cluster-robust) interval, and three with
     a patient-clustered bootstrap interval (small B; the full set is slow on 22 readers)."""
     cols = ["finding", "statistic", "estimate", "ci_low", "ci_high", "n_units"]
-    analytic = agreement_table(r, hedge="category")[cols]
+    analytic = agreement_table(r, hedge="category").table[cols]
     boot = agreement_table(r, statistics=["fleiss_kappa", "gwet_ac1", "krippendorff_alpha"],
-                           ci="bootstrap", n_resamples=40, seed=7, hedge="category")[cols]
+                           ci="bootstrap", n_resamples=40, seed=7, hedge="category").table[cols]
     return pd.concat([analytic, boot], ignore_index=True)
 
 
@@ -184,6 +184,26 @@ def test_user_story_by_cli_and_python(story_csv, tmp_path, capsys):
         assert alpha.loc[finding, "estimate"] == pytest.approx(want, abs=1e-12)
         assert alpha.loc[finding, "ci_low"] < want < alpha.loc[finding, "ci_high"]
 
+    # compare: reader R1's labels (a label file of their own) against the vote's standard
+    r1_csv = tmp_path / "r1.csv"
+    (filled[filled["reader"] == "R1"].pivot(index="case_id", columns="finding", values="label")
+     .reset_index().to_csv(r1_csv, index=False))
+    code, out, _ = run(capsys, "compare", r1_csv, story_csv, "--reference", out_csv,
+                       "--bootstrap", 200, "--seed", 3, "--cluster", "unit", "--format", "json")
+    assert code == 0
+    cmp_rows = pd.DataFrame(json.loads(out)["rows"])
+    sens = cmp_rows.query("rater == 'r1' and statistic == 'sensitivity' and "
+                          "finding == 'nodule'").iloc[0]
+    # by hand: cases the standard calls 1 that R1 labelled, and how many R1 called 1
+    both = (filled[filled["reader"] == "R1"].query("finding == 'nodule'")
+            .set_index("case_id")["label"].to_frame("r1")
+            .join(standard["nodule"].rename("ref")).query("ref != ''"))
+    positives = both[both["ref"] == "1"]
+    assert (sens["tp"], sens["fn"]) == ((positives["r1"] == "1").sum(),
+                                        (positives["r1"] == "0").sum())
+    assert sens["estimate"] == pytest.approx((positives["r1"] == "1").mean(), abs=1e-12)
+    assert sens["ci_low"] <= sens["estimate"] <= sens["ci_high"]
+
     # the same by Python
     r = read_ratings(story_csv)
     assert r.categories == (0, 1) and r.positive == 1 and r.units[0] == "case-001"
@@ -192,8 +212,12 @@ def test_user_story_by_cli_and_python(story_csv, tmp_path, capsys):
     assert vote.labels.loc["case-001"].tolist() == [
         None if v == "" else int(v) for v in expected.loc["case-001"].reindex(
             ["nodule", "effusion"])]
-    res = adj.krippendorff_alpha(r.select(findings="nodule"))
+    res = adj.krippendorff_alpha(r.select(findings="nodule"), clusters="unit")
     assert res.statistic == pytest.approx(alpha.loc["nodule", "estimate"], abs=1e-12)
+    py = adj.compare_raters(read_ratings(r1_csv), read_ratings(out_csv), readers=r,
+                            n_resamples=200, seed=3, clusters="unit").table
+    py_sens = py.query("rater == 'r1' and statistic == 'sensitivity' and finding == 'nodule'")
+    assert py_sens["estimate"].iloc[0] == pytest.approx(sens["estimate"], abs=1e-12)
 
     # a subset by per-unit metadata, from the command line and from Python
     code, out, _ = run(capsys, "agreement", story_csv, "--where", "view=AP", "--format", "csv")

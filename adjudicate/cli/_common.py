@@ -326,8 +326,8 @@ def subset(ratings, args=None):
         conditions.setdefault(column.strip(), []).append(value.strip())
     if conditions:
         ratings = ratings.where(**conditions)
-    readers = split_ids(getattr(args, "readers", None))
-    findings = split_ids(getattr(args, "findings", None))
+    readers = split_ids(getattr(args, "readers", None), "--readers")
+    findings = split_ids(getattr(args, "findings", None), "--findings")
     if readers or findings:
         ratings = ratings.select(readers=readers, findings=findings)
     return ratings
@@ -358,7 +358,14 @@ def load_labels(source: str, args=None):
     from ..io.generic import nih_kind
 
     if not _generic_options(args) and nih_kind(source) == "labels":
-        return subset(read_labels(source).to_ratings(reader=Path(source).stem), args)
+        from dataclasses import replace
+
+        labels = read_labels(source)
+        ratings = labels.to_ratings(reader=Path(source).stem)
+        notes = list(labels.quirks) + [f"column {c!r} is not part of format {labels.format}; "
+                                       "not used" for c in labels.extra_columns]
+        return subset(replace(ratings, notes=tuple(ratings.notes) + tuple(notes),
+                              source=Path(source).name), args)
     return load_ratings(source, args)
 
 

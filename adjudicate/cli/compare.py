@@ -8,6 +8,8 @@ from ._common import (
     DATASET_CHOICES,
     bootstrap_options,
     emit_comparison,
+    input_options,
+    load_labels,
     load_ratings,
     parser_notes,
     split_ids,
@@ -51,6 +53,7 @@ def register(sub) -> None:
                    help="the bundled published labels (default), the majority vote of the "
                         "readers, or a labels CSV")
     comparison_options(c, findings="those of the rater file")
+    input_options(c, readers=False, findings=False)
     c.set_defaults(run=run)
 
 
@@ -59,7 +62,6 @@ def run(args) -> int:
 
     from ..compare import UndefinedStatisticWarning, compare_raters
     from ..datasets import load_dataset
-    from ..io import read_labels
     from ..reproduce import GROUND_TRUTH_READERS
     from ..vote import majority_vote
 
@@ -68,7 +70,7 @@ def run(args) -> int:
     from ..resample import _fresh_seed
 
     args.seed = _fresh_seed(args.seed)  # one seed for the vote and the bootstrap, reported
-    readers, findings = split_ids(args.readers, "--readers"), split_ids(args.findings, "--findings")
+    findings = split_ids(args.findings, "--findings")
     bundled = args.source in DATASET_CHOICES
     if args.rater == "nlp":
         if not bundled:
@@ -80,13 +82,10 @@ def run(args) -> int:
 
         args.dataset, args.mapping = args.source, None
         return run_nlp(args)
-    rater_file = read_labels(args.rater)
-    rater = rater_file.to_ratings(reader=Path(args.rater).stem)
+    rater = rater_file = load_labels(args.rater)  # NIH labels, or any long/wide file
     if findings is not None:
         rater = rater.select(findings=findings)
-    panel = load_ratings(args.source)
-    if readers is not None:
-        panel = panel.select(readers=readers)
+    panel = load_ratings(args.source, args)  # with the subsets (--readers, --where, ...)
     outside = None
     reference_file = None
     if args.reference == "published":
@@ -102,8 +101,8 @@ def run(args) -> int:
         vote = majority_vote(panel, hedge=args.hedge, ties=args.ties, seed=args.seed)
         reference, name = vote.to_ratings("majority"), "majority"
     else:
-        reference_file = read_labels(args.reference)
-        reference, name = reference_file.to_ratings(), Path(args.reference).stem
+        reference = reference_file = load_labels(args.reference)
+        name = Path(args.reference).stem
     with warnings.catch_warnings():  # the notes of the table say what is undefined
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
         result = compare_raters(rater, reference, readers=panel, readers_vs_reference=outside,

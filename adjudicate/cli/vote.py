@@ -38,14 +38,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..resample import _fresh_seed
-    from ..vote import HEDGE_POLICIES, TIE_POLICIES, majority_vote
+    from ..vote import majority_vote
 
     ratings = load_ratings(args.source, args)
-    seed = _fresh_seed(args.seed) if args.ties == "random" else args.seed
-    result = majority_vote(ratings, split_ids(args.readers), hedge=_policy(args.hedge, HEDGE_POLICIES),
-                           ties=_policy(args.ties, TIE_POLICIES), seed=seed,
-                           min_reads=args.min_reads)
+    result = majority_vote(ratings, split_ids(args.readers), hedge=args.hedge, ties=args.ties,
+                           seed=args.seed, min_reads=args.min_reads)
+    seed = result.policy["seed"]  # drawn by the vote when --ties random has no --seed
     policy = {"source": ratings.source or args.source, "units": ratings.n_units,
               "readers": [str(r) for r in ratings.readers], "hedge": args.hedge,
               "ties": args.ties, "seed": seed if args.ties == "random" else None,
@@ -81,11 +79,6 @@ def run(args) -> int:
         ]))
     print(f"wrote {len(standard)} rows to {args.out}", file=sys.stderr)
     return 0
-
-
-def _policy(name: str, known: tuple) -> str:
-    """The policy name the vote module knows: ``missing`` was called ``abstain`` before."""
-    return name if name in known else {"missing": "abstain"}.get(name, name)
 
 
 def _summary(result):
