@@ -35,7 +35,8 @@ def test_own_study_page_runs(tmp_path, monkeypatch, capsys):
     assert any("25 rows not used: label empty" in n for n in ratings.notes)
     assert namespace["graded"].categories == ("mild", "moderate", "severe")
     assert namespace["pa"].n_units == 37               # cases 1, 5, 9, ..., 49 are AP
-    assert "resamples of patients" in out
+    assert "resamples of patients" in out or "bootstrap bca (patients)" in out
+    assert "r4" in out and "standard_3" in out           # the compare section ran
     standard = pd.read_csv(tmp_path / "standard.csv")
     assert list(standard.columns) == ["case_id", "cluster", "nodule", "effusion"]
     assert re.search(r"my_study.csv, row 2, column 'label': label '[01]' is not one of the "
