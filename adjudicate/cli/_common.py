@@ -118,8 +118,10 @@ def emit_comparison(result, fmt: str, parsed: list[str]) -> None:
 
 
 def _bundled_dirs() -> list[Path]:
+    from ..io.schemas import schemas_dir
+
     here = Path(__file__).resolve().parent.parent  # the adjudicate package
-    return [here / "datasets", here / "data_schemas"]
+    return [here / "datasets", schemas_dir()]  # the schemas: top level in a checkout
 
 
 def check_outputs(outputs: dict, inputs=()) -> dict:

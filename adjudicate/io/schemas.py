@@ -42,8 +42,7 @@ def schemas_dir():
 
     Returns
     -------
-    importlib.resources.abc.Traversable
-        Supports ``joinpath``, ``iterdir``, ``read_text``.
+    pathlib.Path
 
     Examples
     --------
@@ -55,7 +54,7 @@ def schemas_dir():
     except ModuleNotFoundError:
         found = None
     if found is not None and found.joinpath("generic_long.json").is_file():
-        return found
+        return Path(str(found.joinpath("generic_long.json"))).parent  # an installed wheel
     return _SOURCE_SCHEMAS
 
 
