@@ -251,18 +251,18 @@ class Ratings:
         """Long tidy table: one row per read that exists, the layout :meth:`from_frame` reads.
 
         Columns ``unit, reader, finding, category``, then ``cluster`` (when the ratings carry
-        clusters) and the per-unit metadata columns. ``unit``, ``reader``, ``finding`` and
-        ``category`` are Categorical columns whose categories are all the units, readers,
-        findings and categories in order (also those nobody read or used); a unit nobody
-        read gets one row with no reader, finding or category, so its cluster and metadata
-        are kept. ``attrs["adjudicate.ratings"]`` holds the positive category and the
-        categories each finding allows. ``Ratings.from_frame(r.to_frame())`` rebuilds ``r``.
+        clusters) and the per-unit metadata columns; rows unit by unit, in unit order. A unit
+        nobody read gets one row with no reader, finding or category, so its cluster and
+        metadata are kept. ``attrs["adjudicate.ratings"]`` holds what a table of reads cannot
+        show: all readers, findings and categories in order (also those nobody read or
+        used), the positive category and the categories each finding allows. So
+        ``Ratings.from_frame(r.to_frame())`` rebuilds ``r``.
 
         Examples
         --------
         >>> Ratings.from_array([["a", None]]).to_frame()
-          unit reader finding category
-        0    0      0       0        a
+           unit  reader  finding category
+        0     0       0        0        a
         """
         ui, ri, fi = np.nonzero(self.observed)
         unread = np.flatnonzero(~self.observed.any(axis=(1, 2)))
@@ -273,14 +273,15 @@ class Ratings:
             fi = np.r_[fi, np.full(len(unread), -1)][order]
         codes = np.where(ri >= 0, self.codes[ui, np.maximum(ri, 0), np.maximum(fi, 0)], MISSING)
 
-        def axis(index, pos):
-            return pd.Categorical.from_codes(pos, categories=index)
+        def column(index, pos):
+            if (pos >= 0).all():
+                return index[pos]
+            return np.where(pos >= 0, np.asarray(index, dtype=object)[np.maximum(pos, 0)], None)
 
+        cats = np.asarray(list(self.categories) + [None], dtype=object)
         frame = pd.DataFrame({
-            "unit": axis(self.units, ui), "reader": axis(self.readers, ri),
-            "finding": axis(self.findings, fi),
-            "category": pd.Categorical.from_codes(codes, categories=list(self.categories),
-                                                  ordered=True),
+            "unit": self.units[ui], "reader": column(self.readers, ri),
+            "finding": column(self.findings, fi), "category": cats[codes],
         })
         if self.clusters is not None:
             frame["cluster"] = self.clusters[ui]
@@ -289,7 +290,9 @@ class Ratings:
                 frame[col] = self.meta[col].to_numpy()[ui]
         allowed = {f: [c for c, a in zip(self.categories, row) if a]
                    for f, row in zip(self.findings, self.allowed) if not row.all()}
-        frame.attrs["adjudicate.ratings"] = {"positive": self.positive, "allowed": allowed}
+        frame.attrs["adjudicate.ratings"] = {
+            "readers": list(self.readers), "findings": list(self.findings),
+            "categories": list(self.categories), "positive": self.positive, "allowed": allowed}
         return frame
 
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
 from pathlib import Path
@@ -271,11 +272,12 @@ def input_options(p: argparse.ArgumentParser, *, readers: bool = True,
                        help="comma-separated findings (default: all)")
 
 
-def load_ratings(source: str, args=None):
+def load_ratings(source: str, args=None, *, require_reader: bool = True):
     """A bundled dataset name, an NIH individual-readers file or any reader-study file
     (long or wide layout; CSV or Parquet), as :class:`Ratings`, with the subset asked for.
 
     ``args`` holds the options of :func:`input_options` (absent options are defaults).
+    A file without a reader column is refused (``require_reader``): reads are needed here.
     """
     from ..datasets import load_dataset
     from ..io import read_ratings, read_readers
@@ -295,7 +297,7 @@ def load_ratings(source: str, args=None):
             source, layout=opt["layout"], unit=opt["unit_column"], reader=opt["reader_column"],
             finding=opt["finding_column"], label=opt["label_column"],
             cluster=opt["cluster_column"], categories=_categories(opt["categories"]),
-            positive=opt["positive"], duplicates=duplicates)
+            positive=opt["positive"], duplicates=duplicates, require_reader=require_reader)
     return subset(ratings, args)
 
 
@@ -359,7 +361,14 @@ def load_labels(source: str, args=None):
     from ..io import read_labels
     from ..io.generic import nih_kind
 
-    if not _generic_options(args) and nih_kind(source) == "labels":
+    kind = None if _generic_options(args) else nih_kind(source)
+    if kind == "readers":  # an NIH readers file where one set of labels is expected
+        from ..io import detect_schema
+
+        with Path(source).open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+            header = next(csv.reader([fh.readline()]), [])
+        detect_schema(header, str(source), kind="labels")  # says: a readers file
+    if kind == "labels":
         from dataclasses import replace
 
         labels = read_labels(source)
@@ -368,7 +377,14 @@ def load_labels(source: str, args=None):
                                        "not used" for c in labels.extra_columns]
         return subset(replace(ratings, notes=tuple(ratings.notes) + tuple(notes),
                               source=Path(source).name), args)
-    return load_ratings(source, args)
+    ratings = load_ratings(source, args, require_reader=False)
+    if ratings.n_readers != 1:
+        from .._errors import InputError
+
+        raise InputError(f"a label file holds one set of labels; this one has "
+                         f"{ratings.n_readers} readers ({', '.join(map(str, ratings.readers[:5]))}"
+                         f"{' ...' if ratings.n_readers > 5 else ''})", file=str(source))
+    return ratings
 
 
 def _generic_options(args) -> dict:

@@ -173,8 +173,8 @@ def _plain(x):
 # --------------------------------------------------------------------------- reading
 def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, finding=None,
                  label=None, cluster=None, findings=None, meta=None, categories=None,
-                 positive=None, allowed=None, duplicates: DuplicatePolicy = "missing"
-                 ) -> Ratings:
+                 positive=None, allowed=None, duplicates: DuplicatePolicy = "missing",
+                 require_reader: bool = False) -> Ratings:
     """Read any reader study (long or wide layout; CSV, Parquet or DataFrame) as Ratings.
 
     Parameters
@@ -217,6 +217,9 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
         (:func:`adjudicate.read_readers`): ``"missing"`` (default) keeps a label the rows
         agree on and makes a conflicting read missing; ``"first"``/``"last"`` keep one row;
         ``"error"`` refuses the file. The report lists every duplicate.
+    require_reader : bool, default False
+        Refuse a table without a reader column (where reads by several readers are needed)
+        instead of reading it as one reader's labels.
 
     Returns
     -------
@@ -260,7 +263,7 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
     quirks = read_quirks + quirks
     if layout is None:
         layout = "long" if cols["label"] and cols["finding"] else "wide"
-    if cols["reader"] is None and cols["unit"] is not None:
+    if cols["reader"] is None and cols["unit"] is not None and not require_reader:
         # a label file (a reference standard, a model's calls): one reader
         lone = "labels" if fmt == "DataFrame" else Path(name).stem
         df = df.assign(**{_LONE_READER: lone})
@@ -274,6 +277,12 @@ def read_ratings(source, *, layout: str | None = None, unit=None, reader=None, f
     if layout == "long" and cols["label"] is None:
         raise InputError(f"no label column found for the long layout: name it (label=...); "
                          f"columns: {list(df.columns)}", file=name, row=1)
+    if attrs and layout == "long":  # what to_frame recorded: every level, in order
+        levels = {role: attrs[key] for role, key in (("reader", "readers"), ("finding", "findings"),
+                                                      ("label", "categories"))
+                  if key in attrs and cols[role] is not None}
+        df = df.assign(**{cols[role]: pd.Categorical(df[cols[role]], categories=values)
+                          for role, values in levels.items()})
     build = _Build(df, rows, name, fmt, cols, duplicates)
     if layout == "long":
         build.long()
