@@ -46,7 +46,7 @@ def stats(r: Ratings) -> pd.DataFrame:
     cols = ["finding", "statistic", "estimate", "ci_low", "ci_high", "n_units"]
     analytic = agreement_table(r, hedge="category").table[cols]
     boot = agreement_table(r, statistics=["fleiss_kappa", "gwet_ac1", "krippendorff_alpha"],
-                           ci="bootstrap", n_resamples=40, seed=7, hedge="category").table[cols]
+                           ci="bootstrap", n_resamples=200, seed=7, hedge="category").table[cols]
     return pd.concat([analytic, boot], ignore_index=True)
 
 
