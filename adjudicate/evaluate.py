@@ -677,3 +677,618 @@ def auc_difference(scores_a, scores_b, labels, *, clusters=None, n_resamples: in
         p_value=float(_wald_p(d, se)), variance_method=vm, n_positive=n1, n_negative=n0,
         n_clusters=n_cl, confidence_level=level,
         method=method or ("bca" if boot is not None else vm), bootstrap=boot)
+
+
+# --------------------------------------------------------------------------- thresholds
+def _threshold_for(scores: np.ndarray, positive: np.ndarray, *, specificity=None,
+                   sensitivity=None) -> float:
+    """The operating threshold (``score >= t`` positive) reaching a target on these images.
+
+    For a target specificity: the smallest threshold whose specificity is at least the
+    target (the most sensitive such point). For a target sensitivity: the largest threshold
+    whose sensitivity is at least the target. ``inf`` calls every image negative.
+    """
+    pos, neg = np.sort(scores[positive]), np.sort(scores[~positive])
+    if specificity is not None:
+        k = int(np.ceil(specificity * len(neg) - 1e-9))   # negatives that must fall below t
+        if k <= 0:
+            return float(scores.min()) if len(scores) else np.inf
+        above = scores[scores > neg[k - 1]]
+        return float(above.min()) if len(above) else np.inf
+    k = int(np.ceil(sensitivity * len(pos) - 1e-9))       # positives that must reach t
+    return np.inf if k <= 0 else float(pos[::-1][k - 1])
+
+
+def _cells(calls: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """One-hot (tp, fp, fn, tn) per image (last axis); zeros where the call or label is NaN,
+    so those images count in no cell (the layout of :func:`adjudicate.accuracy.confusion_cells`)."""
+    ok = ~np.isnan(calls) & ~np.isnan(labels)
+    c, y = calls == 1, labels == 1
+    return (np.stack([c & y, c & ~y, ~c & y, ~c & ~y], axis=-1) & ok[..., None]).astype(np.int8)
+
+
+def _adjusted(sums: np.ndarray, prevalence: np.ndarray) -> np.ndarray:
+    """PPV, NPV and accuracy at a target prevalence, from summed cells ``(..., 4)``.
+
+    Positives are weighted ``pi / p`` and negatives ``(1 - pi) / (1 - p)`` (``p`` the
+    prevalence of the reference in these images), so the weighted prevalence is ``pi``
+    (Majkowska et al. 2019). Applied to the cells of each bootstrap replicate, the weights
+    are recomputed for that replicate, so every replicate has prevalence ``pi``:
+    ``PPV = se pi / (se pi + (1 - sp)(1 - pi))``, ``NPV = sp (1 - pi) / (sp (1 - pi) +
+    (1 - se) pi)``, ``accuracy = se pi + sp (1 - pi)``.
+    """
+    tp, fp, fn, tn = np.moveaxis(np.asarray(sums, dtype=float), -1, 0)
+    pi = prevalence
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w_pos, w_neg = pi / (tp + fn), (1 - pi) / (fp + tn)
+        tp, fn, fp, tn = tp * w_pos, fn * w_pos, fp * w_neg, tn * w_neg
+        return np.stack([tp / (tp + fp), tn / (tn + fn), tp + tn], axis=-1)
+
+
+# --------------------------------------------------------------------------- evaluate_model
+_OPERATING = ("sensitivity", "specificity", "ppv", "npv")
+_ADJUSTED = ("ppv_adjusted", "npv_adjusted", "accuracy_adjusted")
+
+
+def _derived(boot: BootstrapResult, fn) -> BootstrapResult:
+    """A statistic computed from another bootstrap's outputs, on the same replicates."""
+    est = np.asarray(fn(np.asarray(boot.estimate, dtype=float)))
+    return BootstrapResult(
+        estimate=float(est) if est.ndim == 0 else est, distribution=fn(boot.distribution),
+        jackknife=None if boot.jackknife is None else fn(boot.jackknife), method=boot.method,
+        confidence_level=boot.confidence_level, n_resamples=boot.n_resamples,
+        n_clusters=boot.n_clusters, seed=boot.seed, clustered=boot.clustered)
+
+
+def _as_model(scores, default_name: str):
+    from .io.scores import ModelScores, read_scores
+
+    if isinstance(scores, ModelScores):
+        return scores
+    if isinstance(scores, pd.DataFrame):
+        return read_scores(scores, name=default_name)
+    return read_scores(scores)
+
+
+def _label_floats(table: pd.DataFrame) -> np.ndarray:
+    """YES/NO (or 1/0, True/False) label table -> floats 1/0, NaN where no label."""
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return np.nan
+        key = v.strip().upper() if isinstance(v, str) else v
+        return {"YES": 1.0, "NO": 0.0, True: 1.0, False: 0.0, 1: 1.0, 0: 0.0}.get(key, -1.0)
+
+    out = table.astype(object).map(one).to_numpy(dtype=float)
+    if (out == -1.0).any():
+        i, j = np.argwhere(out == -1.0)[0]
+        raise ValueError(f"reference label {table.iat[i, j]!r} (image {table.index[i]!r}, "
+                         f"finding {table.columns[j]!r}) is not YES/NO or 1/0")
+    return out
+
+
+def _reference(reference, dataset):
+    """The reference labels (images x findings), its name, the dataset and the reader panel."""
+    from .datasets import Dataset, load_dataset
+    from .io.scores import read_label_table
+    from .reproduce import GROUND_TRUTH_READERS
+    from .vote import VoteResult, majority_vote
+
+    ds = dataset
+    if isinstance(ds, str):
+        ds = load_dataset(ds)
+    if isinstance(reference, str) and reference in ("published", "majority"):
+        if ds is None:
+            ds = load_dataset("all_findings")
+        if not isinstance(ds, Dataset):
+            raise TypeError("dataset must be a bundled dataset name or a Dataset")
+        if reference == "published":
+            panel = (list(GROUND_TRUTH_READERS) if ds.name == "all_findings"
+                     else list(ds.ratings.readers))
+            return ds.labels, f"published {ds.name.replace('_', '-')} labels", ds, panel
+        vote = majority_vote(ds.ratings)
+        return (vote.labels, "majority vote of all readers", ds,
+                list(ds.ratings.readers))
+    if isinstance(reference, VoteResult):
+        readers = reference.policy.get("readers")
+        panel = list(readers) if readers is not None else (
+            list(ds.ratings.readers) if ds is not None else [])
+        return reference.labels, "majority vote", ds, panel
+    if isinstance(reference, pd.DataFrame):
+        return reference, "user labels", ds, []
+    if isinstance(reference, (str, bytes)) or hasattr(reference, "__fspath__"):
+        return read_label_table(reference), str(reference), ds, []
+    raise TypeError("reference must be 'published', 'majority', a label table (DataFrame "
+                    "or CSV file) or a VoteResult")
+
+
+def _cluster_ids(clusters, ds, images: pd.Index):
+    """Patient ids of the evaluated images from the dataset (None when unknown)."""
+    if ds is None:
+        return None
+    ids = pd.Series(ds.ratings.clusters, index=ds.ratings.units)
+    found = ids.reindex(images)
+    return None if found.isna().any() else found.to_numpy()
+
+
+def _method_text(design: ClusterDesign, analytic: str, n_resamples: int, method: str) -> str:
+    what = design.label if design.clustered else "images"
+    if n_resamples:
+        return f"{method} bootstrap, {n_resamples} resamples of {what}"
+    if analytic in _ANALYTIC:
+        return (f"obuchowski, {design.n_clusters} {what}" if analytic == "obuchowski"
+                else "delong, images independent")
+    return analytic
+
+
+def _interval(boot: BootstrapResult | None, method: str, level: float):
+    if boot is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # BCa falls back where it must
+        low, high = boot.confidence_interval(level, method=method)
+    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+
+
+def _one_sided_p(distribution: np.ndarray, margin: float) -> np.ndarray:
+    """Bootstrap p of H0 ``difference <= -margin``: ``(1 + #{d* <= -margin}) / (B + 1)``
+    over the defined replicates (margin 0: superiority; > 0: non-inferiority)."""
+    d = np.asarray(distribution, dtype=float)
+    defined = (~np.isnan(d)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = (1 + (d <= -margin).sum(axis=0)) / (defined + 1)
+    return np.where(defined > 0, p, np.nan)
+
+
+def evaluate_model(scores, reference="published", *, dataset=None, other_scores=None,
+                   clusters=None, threshold=None, sensitivity: float | None = None,
+                   specificity: float | None = None, match_readers: bool = False,
+                   prevalence: dict | None = None, margin: float = 0.0,
+                   n_resamples: int = 0, seed=None, method: str = "bca",
+                   confidence_level: float = 0.95, p_adjust: str = "holm"):
+    """Evaluate a model's scores against a reference standard, finding by finding.
+
+    ROC AUC with patient-clustered intervals, the paired AUC difference of two models,
+    operating points (sensitivity, specificity, PPV, NPV) at a threshold, at a target
+    sensitivity or specificity, and at the readers' specificities, the model against each
+    reader at matched operating points, and PPV/NPV/accuracy at a target prevalence.
+
+    Parameters
+    ----------
+    scores : ModelScores, DataFrame or path
+        The model's scores (see :func:`adjudicate.io.read_scores`): images x findings,
+        findings named as in the reference.
+    reference : "published", "majority", DataFrame, VoteResult or path
+        ``"published"``: the dataset's published labels (the default); ``"majority"``: the
+        majority vote of all the dataset's readers (:func:`adjudicate.majority_vote`,
+        default policies); a label table (images x findings, YES/NO or 1/0) as a DataFrame
+        or CSV file; a :class:`~adjudicate.VoteResult`.
+    dataset : str or Dataset, optional
+        The bundled dataset the images come from: its patients are the clusters, its readers
+        the readers of ``match_readers``. Default ``"all_findings"`` when ``reference`` is
+        ``"published"`` or ``"majority"``.
+    other_scores : ModelScores, DataFrame or path, optional
+        A second model on the same images: adds its AUC and the paired difference.
+    clusters : None, "unit", "patient", Series or array
+        ``None``: the dataset's patients (images independent, with an
+        :class:`~adjudicate.resample.IndependentUnitsWarning`, when unknown); ``"unit"``:
+        images independent (DeLong); a Series mapping image id to patient id, or one id per
+        evaluated image.
+    threshold : float or dict, optional
+        Operating point: an image is positive when ``score >= threshold`` (one threshold, or
+        one per finding).
+    sensitivity, specificity : float, optional
+        Operating point at a target: the most specific threshold with at least this
+        sensitivity / the most sensitive with at least this specificity (chosen on these
+        images; the interval does not include the uncertainty of that choice).
+    match_readers : bool
+        Each reader's sensitivity and specificity against the reference (leave-one-out,
+        :func:`adjudicate.leave_one_out_reference`, for readers in the reference panel: the
+        majority of the *other* panel readers), the model at each reader's and at the mean
+        reader's specificity, and model minus reader: ``sensitivity_difference`` at matched
+        specificity and ``specificity_difference`` at matched sensitivity, with paired
+        patient-clustered bootstrap intervals and a one-sided test (``p_value``) of
+        ``difference <= -margin``, Holm-adjusted across findings.
+    prevalence : dict, optional
+        ``{finding: target prevalence}``: PPV, NPV and accuracy at that prevalence
+        (``ppv_adjusted``, ...): images reweighted so the finding's prevalence is the target
+        (Majkowska et al. 2019), in every bootstrap replicate.
+    margin : float, default 0
+        Non-inferiority margin of the model-minus-reader tests (0: superiority).
+    n_resamples : int, default 0
+        Bootstrap replicates; 0 = analytic intervals (Obuchowski/DeLong for the AUC, Wilson
+        for proportions). Model-vs-reader differences are always bootstrapped (2000
+        replicates when 0 is given).
+    seed : None, int or Generator
+        One seed for every bootstrap here, so all share the same replicates; drawn and
+        recorded when None.
+    method : {"bca", "percentile"}
+        Bootstrap interval method.
+    confidence_level : float, default 0.95
+    p_adjust : str, default "holm"
+        Multiplicity adjustment across findings (``p_adjusted``).
+
+    Returns
+    -------
+    TableResult
+        Tidy rows: ``finding, rater, statistic, estimate, ci_low, ci_high, standard_error,
+        p_value, p_adjusted, n_units, method, seed, reference, threshold, matched_to,
+        prevalence, n_positive, n_negative, note``. Statistics: ``auc``, ``auc_difference``,
+        ``sensitivity``, ``specificity``, ``ppv``, ``npv``, ``ppv_adjusted``,
+        ``npv_adjusted``, ``accuracy_adjusted``, ``sensitivity_difference``,
+        ``specificity_difference``. ``notes`` count the images on one side only.
+
+    Examples
+    --------
+    The synthetic example model shipped for the all-findings images:
+
+    >>> from adjudicate.datasets import example_scores_path
+    >>> res = evaluate_model(example_scores_path(), "published", threshold=0.5)
+    >>> auc = res.table.query("statistic == 'auc'").set_index("finding")
+    >>> round(auc.loc["Abnormal", "estimate"], 3), auc.loc["Abnormal", "method"]
+    (0.929, 'obuchowski, 532 patients')
+    >>> res.table.query("finding == 'Effusion'")[["statistic", "estimate"]].round(3)
+          statistic  estimate
+    3           auc     0.934
+    28  sensitivity     0.801
+    29  specificity     0.897
+    30          ppv     0.751
+    31          npv     0.921
+    """
+    from ._errors import InputError
+    from .accuracy import _adjust, _wilson, accuracy_statistics, bootstrap_p_value
+    from .ratings import Ratings
+    from .resample import bootstrap_sums
+    from .results import TableResult
+
+    level = _check_level(confidence_level)
+    method = _check_method(method)
+    model = _as_model(scores, "model")
+    other = None if other_scores is None else _as_model(other_scores, "other")
+    if other is not None and other.name == model.name:
+        other = type(other)(**{**other.__dict__, "name": other.name + " (2)"})
+    labels_all, ref_name, ds, panel = _reference(reference, dataset)
+    notes = [f"{model.name}: {n}" for n in model.notes]
+    notes += [f"{other.name}: {n}" for n in other.notes] if other is not None else []
+
+    findings = list(model.findings)
+    for m in [model] + ([other] if other is not None else []):
+        unknown = [f for f in m.findings if f not in labels_all.columns]
+        if unknown:
+            raise InputError(f"finding {unknown[0]!r} has no labels in the reference "
+                             f"({ref_name}; its findings: {', '.join(map(str, labels_all.columns))})",
+                             file=m.source, row=1 if m.source else None, column=unknown[0])
+    if other is not None:
+        findings = [f for f in findings if f in other.findings]
+        if not findings:
+            raise InputError("the two score files share no finding", file=other.source)
+    ref_images = labels_all.index.astype(str)
+    labels_all = labels_all.set_axis(ref_images, axis=0)
+    scored = model.scores.index
+    images = scored.intersection(ref_images).sort_values()
+    if len(images) == 0:
+        raise InputError(f"no image id of the scores is in the reference ({ref_name}); "
+                         f"e.g. {scored[0]!r}", file=model.source)
+    n_only_scores = len(scored.difference(ref_images))
+    n_only_ref = len(ref_images.difference(scored))
+    if n_only_scores:
+        notes.append(f"{n_only_scores} scored image(s) not in the reference ({ref_name}): "
+                     "left out")
+    if n_only_ref:
+        notes.append(f"{n_only_ref} reference image(s) without a score: left out")
+    y = _label_floats(labels_all.loc[images, findings])
+    s_a = model.scores.loc[images, findings].to_numpy(dtype=float)
+    models = [model.name]
+    stack = [s_a]
+    if other is not None:
+        stack.append(other.scores.reindex(index=images, columns=findings).to_numpy(float))
+        models.append(other.name)
+        n_miss = int(len(images) - len(other.scores.index.intersection(images)))
+        if n_miss:
+            notes.append(f"{n_miss} image(s) scored by {model.name} but not by {other.name}: "
+                         "left out of the paired comparison")
+    s_all = np.stack(stack, axis=-1)  # (n, F, M)
+    n, n_f, n_m = s_all.shape
+
+    # clusters: the dataset's patients unless told otherwise
+    if isinstance(clusters, pd.Series):
+        ids = clusters.reindex(images)
+        if ids.isna().any():
+            raise ValueError(f"clusters has no id for image {ids.index[ids.isna()][0]!r}")
+        clusters = ids.to_numpy()
+    ref_ratings = Ratings.from_labels(labels_all.loc[images, findings],
+                                      clusters=_cluster_ids(clusters, ds, images))
+    design = resolve_clusters(clusters, ref_ratings, stacklevel=2)
+    vm = "obuchowski" if design.clustered else "delong"
+    n_boot = int(n_resamples or 0)
+    if n_boot:
+        n_boot = _positive_int(n_boot, "n_resamples")
+    seed = _shared_seed(seed) if (n_boot or match_readers) else (
+        seed if not isinstance(seed, np.random.Generator) else None)
+    rows = []
+
+    def add(finding, rater, statistic, estimate, low=np.nan, high=np.nan, se=np.nan,
+            p=np.nan, p_adj=np.nan, n_units=0, how="", **extra):
+        rows.append({"finding": finding, "rater": rater, "statistic": statistic,
+                     "estimate": float(estimate), "ci_low": float(low), "ci_high": float(high),
+                     "standard_error": float(se), "p_value": float(p),
+                     "p_adjusted": float(p_adj), "n_units": int(n_units), "method": how,
+                     **extra})
+
+    # ---- AUC: analytic per finding, the bootstrap for all findings and models at once
+    pair_ok = ~np.isnan(y) & ~np.isnan(s_all).any(axis=-1)          # (n, F)
+    auc = np.full((n_f, n_m), np.nan)
+    se = np.full((n_f, n_m), np.nan)
+    n_pos = np.zeros((n_f, n_m), int)
+    n_neg = np.zeros((n_f, n_m), int)
+    diff, diff_se = np.full(n_f, np.nan), np.full(n_f, np.nan)
+    diff_n = np.zeros((n_f, 2), int)
+    for f in range(n_f):  # analytic variances: one small computation per finding
+        for m in range(n_m):
+            a, cov, n_pos[f, m], n_neg[f, m] = _auc_analysis(s_all[:, f, m], y[:, f], design)
+            auc[f, m], se[f, m] = a[0], np.sqrt(cov[0, 0])
+        if n_m == 2:
+            a, cov, n1, n0 = _auc_analysis(s_all[:, f, :], y[:, f], design)
+            diff_n[f] = n1, n0
+            diff[f] = a[0] - a[1]
+            diff_se[f] = np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+    auc_boot = None
+    if n_boot:
+        cols_s = [s_all[:, :, m] for m in range(n_m)]
+        cols_y = [y] * n_m
+        if n_m == 2:
+            y_pair = np.where(pair_ok, y, np.nan)
+            cols_s += [s_all[:, :, 0], s_all[:, :, 1]]
+            cols_y += [y_pair, y_pair]
+        auc_boot, _ = _bootstrap_auc(np.concatenate(cols_s, 1), np.concatenate(cols_y, 1),
+                                     design, n_resamples=n_boot, seed=seed, method=method,
+                                     confidence_level=level)
+    auc_how = _method_text(design, vm, n_boot, method)
+    for m in range(n_m):
+        ci = (_interval(_column(auc_boot, slice(m * n_f, (m + 1) * n_f)), method, level)
+              if auc_boot is not None else _wald(auc[:, m], se[:, m], level, 0.0, 1.0))
+        for f, name in enumerate(findings):
+            why = ("" if n_pos[f, m] and n_neg[f, m] else
+                   "undefined: no positive reference labels" if not n_pos[f, m] else
+                   "undefined: no negative reference labels")
+            add(name, models[m], "auc", auc[f, m], ci[0][f], ci[1][f], se[f, m],
+                n_units=n_pos[f, m] + n_neg[f, m], how=auc_how, n_positive=n_pos[f, m],
+                n_negative=n_neg[f, m], note=why)
+    if n_m == 2:
+        if auc_boot is not None:
+            d_boot = _derived(auc_boot, lambda x: x[..., 2 * n_f:3 * n_f] - x[..., 3 * n_f:])
+            ci = _interval(d_boot, method, level)
+            p = bootstrap_p_value(d_boot.distribution)
+        else:
+            ci = _wald(diff, diff_se, level, -1.0, 1.0)
+            p = _wald_p(diff, diff_se)
+        p_adj, _ = _adjust(p[:, None], p_adjust, 1 - level)
+        for f, name in enumerate(findings):
+            add(name, f"{models[0]} - {models[1]}", "auc_difference", diff[f], ci[0][f],
+                ci[1][f], diff_se[f], p[f], p_adj[f, 0], n_units=diff_n[f].sum(),
+                how=auc_how + ("" if n_boot else "; Wald test"), n_positive=diff_n[f, 0],
+                n_negative=diff_n[f, 1])
+
+    # ---- operating points of the model: thresholds given or reached on these images
+    sets = []  # (label, thresholds (F,), matched_to)
+    if threshold is not None:
+        t = (np.array([float(threshold.get(f, np.nan)) for f in findings])
+             if isinstance(threshold, dict) else np.full(n_f, float(threshold)))
+        sets.append(("threshold", t, ""))
+    for target, kw in ((sensitivity, "sensitivity"), (specificity, "specificity")):
+        if target is not None:
+            t = np.array([_threshold_for(s_a[ok, f], y[ok, f] == 1, **{kw: target})
+                          if (ok := ~np.isnan(s_a[:, f]) & ~np.isnan(y[:, f])).any()
+                          else np.nan for f in range(n_f)])
+            sets.append((f"target {kw} {target:g}", t, ""))
+
+    reader_rows = None
+    if match_readers:
+        reader_rows, mean_spec = _versus_readers(
+            ds, panel, images, findings, y, s_a, model.name, design, seed=seed,
+            n_resamples=n_boot or 2000, method=method, level=level, margin=margin,
+            p_adjust=p_adjust, ref_name=ref_name)
+        if not n_boot:
+            notes.append("model-vs-reader comparisons: 2000 bootstrap resamples (they have "
+                         "no analytic interval here)")
+        t = np.array([_threshold_for(s_a[ok, f], y[ok, f] == 1, specificity=mean_spec[f])
+                      if (ok := ~np.isnan(s_a[:, f]) & ~np.isnan(y[:, f])).any()
+                      and not np.isnan(mean_spec[f]) else np.nan for f in range(n_f)])
+        sets.append(("mean reader specificity", t, "mean reader"))
+
+    pi = np.array([np.nan] * n_f)
+    if prevalence:
+        bad = [f for f in prevalence if f not in findings]
+        if bad:
+            raise ValueError(f"prevalence given for {bad[0]!r}, which is not an evaluated "
+                             f"finding ({', '.join(findings)})")
+        for f, v in prevalence.items():
+            v = float(v)
+            if not 0 < v < 1:
+                raise ValueError(f"prevalence of {f!r} must lie strictly between 0 and 1, "
+                                 f"got {v}")
+            pi[findings.index(f)] = v
+        if not sets:
+            raise ValueError("prevalence-adjusted PPV/NPV need an operating point: give a "
+                             "threshold, a target sensitivity/specificity or match_readers")
+    if sets:
+        thr = np.stack([t for _, t, _ in sets])                       # (S, F)
+        with np.errstate(invalid="ignore"):
+            calls = np.where(np.isnan(s_a)[:, None, :] | np.isnan(thr)[None],
+                             np.nan, (s_a[:, None, :] >= thr[None]).astype(float))
+        cells = _cells(calls, y[:, None, :])                           # (n, S, F, 4)
+        sums = cells.sum(axis=0, dtype=np.int64)
+
+        def finalize(s):
+            return np.concatenate([accuracy_statistics(s, warn=False)[..., :4],
+                                   _adjusted(s, pi)], axis=-1)
+
+        est = finalize(sums)
+        if n_boot:
+            op_boot = bootstrap_sums(cells, finalize, clusters=design.codes,
+                                     n_resamples=n_boot, seed=seed, method=method,
+                                     confidence_level=level)
+            low, high = _interval(op_boot, method, level)
+            op_se = np.asarray(op_boot.standard_error)
+            how = _method_text(design, "", n_boot, method)
+        else:
+            w_lo, w_hi = _wilson(sums, level)
+            low = np.concatenate([w_lo[..., :4], np.full(est.shape[:-1] + (3,), np.nan)], -1)
+            high = np.concatenate([w_hi[..., :4], np.full(est.shape[:-1] + (3,), np.nan)], -1)
+            op_se = np.full(est.shape, np.nan)
+            how = "wilson, images independent"
+        stat_names = _OPERATING + _ADJUSTED
+        for k, (label, t, matched) in enumerate(sets):
+            for f, name in enumerate(findings):
+                tp, fp, fn, tn = sums[k, f]
+                for j, stat in enumerate(stat_names):
+                    if j >= 4 and np.isnan(pi[f]):
+                        continue
+                    add(name, model.name, stat, est[k, f, j], low[k, f, j], high[k, f, j],
+                        op_se[k, f, j], n_units=tp + fp + fn + tn,
+                        how=how if j < 4 or n_boot else "needs a bootstrap for an interval",
+                        threshold=t[f], matched_to=matched or label,
+                        prevalence=pi[f] if j >= 4 else np.nan, n_positive=tp + fn,
+                        n_negative=fp + tn)
+    if reader_rows is not None:
+        rows.extend(reader_rows)
+
+    table = pd.DataFrame(rows)
+    for col, fill in (("threshold", np.nan), ("matched_to", ""), ("prevalence", np.nan),
+                      ("n_positive", 0), ("n_negative", 0), ("note", ""), ("reader", "")):
+        if col not in table:
+            table[col] = fill
+        table[col] = table[col].fillna(fill) if col not in ("threshold", "prevalence") \
+            else table[col]
+    table["reference"] = (table["reference"].fillna(ref_name) if "reference" in table
+                          else ref_name)
+    table["seed"] = seed if (n_boot or match_readers) else None
+    order = ["finding", "rater", "statistic", "estimate", "ci_low", "ci_high",
+             "standard_error", "p_value", "p_adjusted", "n_units", "method", "seed",
+             "reference", "threshold", "matched_to", "prevalence", "n_positive",
+             "n_negative", "note"]
+    table = table[order].astype({"n_positive": int, "n_negative": int})
+    settings = {"seed": table["seed"].iloc[0] if len(table) else None,
+                "confidence_level": level, "clusters": design.label if design.clustered
+                else "units", "n_clusters": design.n_clusters, "n_resamples": n_boot,
+                "method": method if n_boot else vm, "reference": ref_name,
+                "models": models, "threshold_rule": "score >= threshold is positive",
+                "margin": margin, "p_adjust": p_adjust, "n_images": n}
+    return TableResult(table=table, settings=settings, notes=tuple(notes),
+                       bootstrap={"auc": auc_boot})
+
+
+def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, seed,
+                    n_resamples, method, level, margin, p_adjust, ref_name):
+    """Rows of readers' operating points and of model minus reader at matched points."""
+    from .accuracy import _adjust, accuracy_statistics, leave_one_out_reference
+    from .resample import bootstrap_sums
+
+    if ds is None:
+        raise ValueError("match_readers needs the readers of a bundled dataset (dataset=...)")
+    r = ds.ratings
+    missing = [f for f in findings if f not in r.findings]
+    if missing:
+        raise ValueError(f"the dataset's readers did not read {missing[0]!r}")
+    r = r.select(units=list(images), findings=findings)
+    readers = list(r.readers)
+    yes = r.categories.index("YES")
+    read = r.codes != -1
+    calls = np.where(read, (r.codes == yes).astype(float), np.nan)   # HEDGE -> NO
+    ref = np.repeat(y[:, None, :], len(readers), axis=1)               # (n, R, F)
+    in_panel = [x for x in readers if str(x) in {str(p) for p in panel}]
+    if len(in_panel) >= 2:
+        loo = leave_one_out_reference(r.select(readers=in_panel))
+        loo_yes = loo.categories.index("YES")
+        loo_y = np.where(loo.codes == -1, np.nan, (loo.codes == loo_yes).astype(float))
+        for k, name in enumerate(in_panel):
+            ref[:, readers.index(name), :] = loo_y[:, k, :]
+    # each reader's own images: read, with a reference label and a model score
+    ok = ~np.isnan(calls) & ~np.isnan(ref) & ~np.isnan(s_a)[:, None, :]
+    calls = np.where(ok, calls, np.nan)
+    reader_cells = _cells(calls, ref)                                  # (n, R, F, 4)
+    reader_est = accuracy_statistics(reader_cells.sum(0), warn=False)  # (R, F, 7)
+    n_r, n_f = len(readers), len(findings)
+    t_spec = np.full((n_r, n_f), np.nan)
+    t_sens = np.full((n_r, n_f), np.nan)
+    for i in range(n_r):          # readers x findings: one threshold each, setup only
+        for f in range(n_f):
+            u = ok[:, i, f]
+            pos = ref[u, i, f] == 1
+            if pos.any() and (~pos).any():
+                t_spec[i, f] = _threshold_for(s_a[u, f], pos, specificity=reader_est[i, f, 1])
+                t_sens[i, f] = _threshold_for(s_a[u, f], pos, sensitivity=reader_est[i, f, 0])
+    model_calls = []
+    for t in (t_spec, t_sens):
+        with np.errstate(invalid="ignore"):
+            c = (s_a[:, None, :] >= t[None]).astype(float)
+        model_calls.append(np.where(ok, c, np.nan))
+    cells = np.stack([reader_cells, _cells(model_calls[0], ref), _cells(model_calls[1], ref)],
+                     axis=1)                                             # (n, 3, R, F, 4)
+
+    def finalize(sums):
+        return accuracy_statistics(sums, warn=False)[..., :2]           # sens, spec
+
+    boot = bootstrap_sums(cells, finalize, clusters=design.codes, n_resamples=n_resamples,
+                          seed=seed, method=method, confidence_level=level)
+    est = np.asarray(boot.estimate)                                      # (3, R, F, 2)
+    lo, hi = _interval(boot, method, level)
+    se_all = np.asarray(boot.standard_error)
+    what = design.label if design.clustered else "images"
+    how = f"{method} bootstrap, {n_resamples} resamples of {what}"
+    diffs = _derived(boot, lambda x: np.stack([x[..., 1, :, :, 0] - x[..., 0, :, :, 0],
+                                               x[..., 2, :, :, 1] - x[..., 0, :, :, 1]], -1))
+    d_lo, d_hi = _interval(diffs, method, level)
+    d_p = _one_sided_p(diffs.distribution, margin)                      # (R, F, 2)
+    d_adj, _ = _adjust(np.moveaxis(d_p, 1, 0), p_adjust, 1 - level)      # across findings
+    d_adj = np.moveaxis(d_adj, 0, 1)
+    d_se = np.asarray(diffs.standard_error)
+    def mean_of_readers(x):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # a replicate with no reader
+            return np.nanmean(x[..., 0, :, :, :], axis=-3)
+
+    mean_boot = _derived(boot, mean_of_readers)                         # (F, 2)
+    m_lo, m_hi = _interval(mean_boot, method, level)
+    sums = cells.sum(0)
+    rows = []
+    test = (f"one-sided test of model - reader <= -{margin:g}" if margin
+            else "one-sided test of model - reader <= 0 (superiority)")
+    for i, reader in enumerate(readers):
+        own = "leave-one-out majority of the other panel readers" if reader in in_panel \
+            else ref_name
+        for f, name in enumerate(findings):
+            tp, fp, fn, tn = sums[0, i, f]
+            base = {"finding": name, "n_units": int(tp + fp + fn + tn),
+                    "n_positive": int(tp + fn), "n_negative": int(fp + tn), "reference": own,
+                    "method": how, "p_value": np.nan, "p_adjusted": np.nan}
+            for j, stat in enumerate(("sensitivity", "specificity")):
+                rows.append({**base, "rater": str(reader), "statistic": stat,
+                             "estimate": est[0, i, f, j], "ci_low": lo[0, i, f, j],
+                             "ci_high": hi[0, i, f, j], "standard_error": se_all[0, i, f, j],
+                             "threshold": np.nan, "matched_to": ""})
+            for k, (stat, at) in enumerate((("sensitivity", "specificity"),
+                                            ("specificity", "sensitivity"))):
+                t = (t_spec, t_sens)[k][i, f]
+                rows.append({**base, "rater": model_name, "statistic": stat,
+                             "estimate": est[1 + k, i, f, k], "ci_low": lo[1 + k, i, f, k],
+                             "ci_high": hi[1 + k, i, f, k],
+                             "standard_error": se_all[1 + k, i, f, k], "threshold": t,
+                             "matched_to": f"{at} of reader {reader}"})
+                rows.append({**base, "rater": f"{model_name} - {reader}",
+                             "statistic": f"{stat}_difference", "estimate": diffs.estimate[i, f, k],
+                             "ci_low": d_lo[i, f, k], "ci_high": d_hi[i, f, k],
+                             "standard_error": d_se[i, f, k], "p_value": d_p[i, f, k],
+                             "p_adjusted": d_adj[i, f, k], "threshold": t,
+                             "matched_to": f"{at} of reader {reader}",
+                             "method": f"{how}; {test}"})
+    mean_est = np.asarray(mean_boot.estimate)
+    for f, name in enumerate(findings):
+        for j, stat in enumerate(("sensitivity", "specificity")):
+            rows.append({"finding": name, "rater": "mean reader", "statistic": stat,
+                         "estimate": mean_est[f, j], "ci_low": m_lo[f, j], "ci_high": m_hi[f, j],
+                         "standard_error": np.asarray(mean_boot.standard_error)[f, j],
+                         "p_value": np.nan, "p_adjusted": np.nan,
+                         "n_units": int(ok[:, :, f].any(axis=1).sum()), "method": how,
+                         "threshold": np.nan, "matched_to": "", "n_positive": 0,
+                         "n_negative": 0, "note": f"mean of {n_r} readers"})
+    return rows, mean_est[:, 1]

@@ -20,7 +20,8 @@ from ..io.labels import PublishedLabels, read_labels
 from ..io.readers import read_readers
 from ..ratings import Ratings
 
-__all__ = ["CITATIONS", "DATASETS", "Dataset", "dataset_path", "load_dataset"]
+__all__ = ["CITATIONS", "DATASETS", "Dataset", "dataset_path", "example_scores_path",
+           "load_dataset"]
 
 _ROOT = "nih_expert_labels"
 _FILES = {
@@ -93,6 +94,22 @@ def dataset_path(name: str, which: str = "readers") -> Path:
         raise KeyError(f"dataset {name} has no {which!r} file; it has "
                        + ", ".join(k for k in files if k != "folder"))
     root = resources.files("adjudicate.datasets").joinpath(_ROOT, files["folder"], fname)
+    return Path(str(root))
+
+
+def example_scores_path() -> Path:
+    """Path of the bundled *synthetic* model scores for the all-findings images.
+
+    Made-up scores (the published labels plus noise; see the file's header and
+    ``examples/README.md``), not a model's output: for trying ``adjudicate evaluate``.
+
+    Examples
+    --------
+    >>> example_scores_path().name
+    'synthetic_model_scores.csv'
+    """
+    root = resources.files("adjudicate.datasets").joinpath("examples",
+                                                          "synthetic_model_scores.csv")
     return Path(str(root))
 
 
