@@ -924,7 +924,7 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
     >>> from adjudicate.datasets import example_scores_path
     >>> res = evaluate_model(example_scores_path(), "published", threshold=0.5)
     >>> auc = res.table.query("statistic == 'auc'").set_index("finding")
-    >>> round(auc.loc["Abnormal", "estimate"], 3), auc.loc["Abnormal", "method"]
+    >>> round(float(auc.loc["Abnormal", "estimate"]), 3), auc.loc["Abnormal", "method"]
     (0.929, 'obuchowski, 532 patients')
     >>> res.table.query("finding == 'Effusion'")[["statistic", "estimate"]].round(3)
           statistic  estimate
