@@ -87,7 +87,7 @@ def _read_text(source) -> tuple[pd.DataFrame, str | None, int]:
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
-            frame = frame.reset_index()
+            frame = frame.rename_axis(frame.index.name or "image").reset_index()
         return frame, None, 0
     path = Path(source)
     name = str(path)
@@ -119,14 +119,14 @@ def _numeric(frame: pd.DataFrame, columns, file, skip, row_of) -> pd.DataFrame:
     out = {}
     for col in columns:
         raw = frame[col]
-        text = raw.astype(str).str.strip() if raw.dtype == object else raw
-        if raw.dtype == object:
-            empty = raw.isna() | (text == "") | text.str.upper().isin(["NA", "NAN"])
-            values = pd.to_numeric(text.where(~empty, None), errors="coerce")
-            bad = values.isna() & ~empty
-        else:
-            values = pd.to_numeric(raw, errors="coerce").astype(float)
+        if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+            values = raw.astype(float)
             bad = pd.Series(False, index=raw.index)
+        else:
+            text = raw.astype(object).where(raw.notna(), "").map(lambda v: str(v).strip())
+            empty = (text == "") | text.str.upper().isin(["NA", "NAN"])
+            values = pd.to_numeric(text.where(~empty, None), errors="coerce").astype(float)
+            bad = values.isna() & ~empty
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(f"score {raw.iloc[i]!r} is not a number", file=file,
