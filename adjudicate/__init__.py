@@ -171,4 +171,21 @@ from .io import infer_categories, read_ratings
 
 __all__ += ["infer_categories", "read_ratings"]
 
+# --- a model's scores against a reference: ROC/AUC, operating points, readers (evaluate) ---
+from .datasets import example_scores_path
+from .evaluate import (
+    AUCDifferenceResult,
+    AUCResult,
+    auc_difference,
+    evaluate_model,
+    roc_auc,
+    roc_curve,
+)
+from .io.scores import ModelScores, read_label_table, read_scores
+
+__all__ += [
+    "AUCDifferenceResult", "AUCResult", "ModelScores", "auc_difference", "evaluate_model",
+    "example_scores_path", "read_label_table", "read_scores", "roc_auc", "roc_curve",
+]
+
 __version__ = "0.1.0"

@@ -47,7 +47,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from scipy.special import ndtr, ndtri
 
 from .resample import (
@@ -68,6 +67,7 @@ __all__ = [
     "AUCDifferenceResult",
     "AUCResult",
     "auc_difference",
+    "evaluate_model",
     "roc_auc",
     "roc_curve",
 ]
@@ -190,7 +190,7 @@ class _AUCColumns:
     weight of all B images, ``sum_h E_h + Z_k``.
     """
 
-    maps: sparse.csr_array  # rows: P (G), E (G), O (G), Z (K_defined)
+    maps: object  # scipy.sparse.csr_array; rows: P (G), E (G), O (G), Z (K_defined)
     n_groups: int
     starts: np.ndarray     # (K_defined,) first group of each defined column
     defined: np.ndarray    # (K,) columns with at least one positive and one negative
@@ -203,6 +203,8 @@ def _auc_columns(scores: np.ndarray, labels: np.ndarray, rows: np.ndarray, n_row
 
     ``rows[u]`` is the resampled row (cluster) of unit ``u``. One sort per column.
     """
+    from scipy import sparse  # imported when first needed: keeps `import adjudicate` light
+
     k = labels.shape[1]
     parts = {"P": ([], []), "E": ([], []), "O": ([], []), "Z": ([], [])}
     starts = []
