@@ -384,8 +384,42 @@ def _design(clusters, n: int, stacklevel: int = 3) -> ClusterDesign:
 
 
 # --------------------------------------------------------------------------- results
+class _Intervals:
+    """``confidence_interval`` shared by the AUC results: Wald from the analytic standard
+    error (clipped to the statistic's range) or the stored bootstrap."""
+
+    _range = (0.0, 1.0)
+
+    def confidence_interval(self, confidence_level: float | None = None, *,
+                            method: Method | None = None) -> ConfidenceInterval:
+        """Two-sided interval: Wald from the analytic SE (clipped to the range) or bootstrap.
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            Default: ``self.confidence_level``.
+        method : {"obuchowski", "delong", "bca", "percentile"}, optional
+            Default ``self.method``. ``"obuchowski"``/``"delong"`` use
+            :attr:`standard_error` (whichever variance the result holds); ``"bca"`` and
+            ``"percentile"`` need :attr:`bootstrap`.
+        """
+        level = (self.confidence_level if confidence_level is None
+                 else _check_level(confidence_level))
+        method = self.method if method is None else str(method).lower()
+        if method in _ANALYTIC:
+            if method != self.variance_method:
+                raise ValueError(f"this result holds the {self.variance_method} variance; "
+                                 f"method={method!r} needs clusters="
+                                 + ("'unit'" if method == "delong" else "patient ids"))
+            return _wald(np.float64(self.statistic), self.standard_error, level, *self._range)
+        _check_method(method)
+        if self.bootstrap is None:
+            raise ValueError(f"method={method!r} needs a bootstrap: pass n_resamples")
+        return self.bootstrap.confidence_interval(level, method=method)
+
+
 @dataclass(frozen=True, eq=False)
-class AUCResult:
+class AUCResult(_Intervals):
     """The ROC AUC of one model on one finding, with its standard error and intervals.
 
     Attributes
@@ -421,36 +455,9 @@ class AUCResult:
     bootstrap: BootstrapResult | None = field(default=None, repr=False)
     note: str = ""
 
-    def confidence_interval(self, confidence_level: float | None = None, *,
-                            method: Method | None = None) -> ConfidenceInterval:
-        """Two-sided interval: Wald from the analytic SE (clipped to [0, 1]) or bootstrap.
-
-        Parameters
-        ----------
-        confidence_level : float, optional
-            Default: ``self.confidence_level``.
-        method : {"obuchowski", "delong", "bca", "percentile"}, optional
-            Default ``self.method``. ``"obuchowski"``/``"delong"`` use
-            :attr:`standard_error` (whichever variance the result holds); ``"bca"`` and
-            ``"percentile"`` need :attr:`bootstrap`.
-        """
-        level = (self.confidence_level if confidence_level is None
-                 else _check_level(confidence_level))
-        method = self.method if method is None else str(method).lower()
-        if method in _ANALYTIC:
-            if method != self.variance_method:
-                raise ValueError(f"this result holds the {self.variance_method} variance; "
-                                 f"method={method!r} needs clusters="
-                                 + ("'unit'" if method == "delong" else "patient ids"))
-            return _wald(np.float64(self.statistic), self.standard_error, level, 0.0, 1.0)
-        _check_method(method)
-        if self.bootstrap is None:
-            raise ValueError(f"method={method!r} needs a bootstrap: pass n_resamples")
-        return self.bootstrap.confidence_interval(level, method=method)
-
 
 @dataclass(frozen=True, eq=False)
-class AUCDifferenceResult:
+class AUCDifferenceResult(AUCResult):
     """AUC of model A minus AUC of model B on the same images (paired).
 
     Attributes
@@ -466,31 +473,11 @@ class AUCDifferenceResult:
         As in :class:`AUCResult`.
     """
 
-    statistic: float
-    auc_a: float
-    auc_b: float
-    standard_error: float
-    p_value: float
-    variance_method: str
-    n_positive: int
-    n_negative: int
-    n_clusters: int
-    confidence_level: float = 0.95
-    method: str = "obuchowski"
-    bootstrap: BootstrapResult | None = field(default=None, repr=False)
+    auc_a: float = np.nan
+    auc_b: float = np.nan
+    p_value: float = np.nan
 
-    def confidence_interval(self, confidence_level: float | None = None, *,
-                            method: Method | None = None) -> ConfidenceInterval:
-        """Two-sided interval of the difference (Wald or bootstrap); see :class:`AUCResult`."""
-        level = (self.confidence_level if confidence_level is None
-                 else _check_level(confidence_level))
-        method = self.method if method is None else str(method).lower()
-        if method in _ANALYTIC:
-            return _wald(np.float64(self.statistic), self.standard_error, level, -1.0, 1.0)
-        _check_method(method)
-        if self.bootstrap is None:
-            raise ValueError(f"method={method!r} needs a bootstrap: pass n_resamples")
-        return self.bootstrap.confidence_interval(level, method=method)
+    _range = (-1.0, 1.0)
 
 
 def _wald_p(d, se):

@@ -114,7 +114,20 @@ def _read_text(source) -> tuple[pd.DataFrame, str | None, int]:
     return frame, name, skip
 
 
-def _numeric(frame: pd.DataFrame, columns, file, skip, row_of) -> pd.DataFrame:
+def _open(source, image_column):
+    """The table, its file name, a function from data row to file line, and the image column."""
+    frame, file, skip = _read_text(source)
+    row_of = (lambda i: skip + i + 2) if file is not None else (lambda i: i + 1)
+    columns = list(frame.columns)
+    img = _find_column(columns, image_column, _IMAGE_SPELLINGS, "image", file)
+    if img is None:
+        raise InputError(f"no image column: expected one of 'Image ID', 'Image Index', "
+                         f"'image_id' (or pass image_column); columns are {columns}",
+                         file=file, row=1 if file else None)
+    return frame, file, row_of, img
+
+
+def _numeric(frame: pd.DataFrame, columns, file, row_of) -> pd.DataFrame:
     """Cells to floats: empty = NaN; text or infinity is an error naming row and column."""
     out = {}
     for col in columns:
@@ -187,14 +200,8 @@ def read_scores(source, *, image_column: str | None = None, finding_column: str 
     >>> read_scores(long).kind
     'binary'
     """
-    frame, file, skip = _read_text(source)
-    row_of = (lambda i: skip + i + 2) if file is not None else (lambda i: i + 1)
+    frame, file, row_of, img = _open(source, image_column)
     columns = list(frame.columns)
-    img = _find_column(columns, image_column, _IMAGE_SPELLINGS, "image", file)
-    if img is None:
-        raise InputError(f"no image column: expected one of 'Image ID', 'Image Index', "
-                         f"'image_id' (or pass image_column); columns are {columns}",
-                         file=file, row=1 if file else None)
     fcol = _find_column(columns, finding_column, _FINDING_SPELLINGS, "finding", file)
     scol = _find_column(columns, score_column, _SCORE_SPELLINGS, "score", file)
     if layout is None:
@@ -220,7 +227,7 @@ def read_scores(source, *, image_column: str | None = None, finding_column: str 
             raise InputError(f"image {ids.iloc[i]!r} has a second score for {finding.iloc[i]!r} "
                              f"(first on row {row_of(first)})", file=file, row=row_of(i),
                              column=img)
-        values = _numeric(frame, [scol], file, skip, row_of)[scol]
+        values = _numeric(frame, [scol], file, row_of)[scol]
         wide = pd.Series(values.to_numpy(), index=key).unstack()
         wide = wide.reindex(columns=pd.unique(finding))
         n_absent = int(wide.isna().sum().sum() - values.isna().sum())
@@ -237,7 +244,7 @@ def read_scores(source, *, image_column: str | None = None, finding_column: str 
         if not findings:
             raise InputError("no score columns: expected one column per finding",
                              file=file, row=1 if file else None)
-        wide = _numeric(frame, findings, file, skip, row_of)
+        wide = _numeric(frame, findings, file, row_of)
         wide.index = pd.Index(ids.to_numpy(), name=None)
     wide = wide.sort_index()
     wide.index.name = None
@@ -279,14 +286,8 @@ def read_label_table(source, *, image_column: str | None = None) -> pd.DataFrame
     >>> read_label_table(t).to_dict("list")
     {'Mass': ['YES', 'NO'], 'Nodule': ['YES', None]}
     """
-    frame, file, skip = _read_text(source)
-    row_of = (lambda i: skip + i + 2) if file is not None else (lambda i: i + 1)
+    frame, file, row_of, img = _open(source, image_column)
     columns = list(frame.columns)
-    img = _find_column(columns, image_column, _IMAGE_SPELLINGS, "image", file)
-    if img is None:
-        raise InputError(f"no image column: expected one of 'Image ID', 'Image Index', "
-                         f"'image_id' (or pass image_column); columns are {columns}",
-                         file=file, row=1 if file else None)
     ids = frame[img].astype(object).where(frame[img].notna(), "").map(lambda v: str(v).strip())
     dup = ids.duplicated()
     if dup.any():
