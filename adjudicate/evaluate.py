@@ -320,18 +320,18 @@ def _bootstrap_auc(scores: np.ndarray, labels: np.ndarray, design: ClusterDesign
     return boot, estimate
 
 
-def _difference_result(boot: BootstrapResult, a: int | np.ndarray, b: int | np.ndarray
-                       ) -> BootstrapResult:
-    """Column ``a`` minus column ``b`` of a bootstrap over columns, on the same replicates."""
-    def diff(x):
-        return None if x is None else np.asarray(x)[..., a] - np.asarray(x)[..., b]
+def _derived(boot: BootstrapResult, fn) -> BootstrapResult:
+    """A statistic computed from another bootstrap's outputs, on the same replicates.
 
-    est = diff(boot.estimate)
-    return BootstrapResult(estimate=float(est) if np.ndim(est) == 0 else est, distribution=diff(boot.distribution),
-                           jackknife=diff(boot.jackknife), method=boot.method,
-                           confidence_level=boot.confidence_level,
-                           n_resamples=boot.n_resamples, n_clusters=boot.n_clusters,
-                           seed=boot.seed, clustered=boot.clustered)
+    ``fn`` maps an array whose last axes are the outputs (estimate, each replicate, each
+    jackknife value) to the new statistic: a column, a difference of columns, a mean.
+    """
+    est = np.asarray(fn(np.asarray(boot.estimate, dtype=float)))
+    return BootstrapResult(
+        estimate=float(est) if est.ndim == 0 else est, distribution=fn(boot.distribution),
+        jackknife=None if boot.jackknife is None else fn(boot.jackknife), method=boot.method,
+        confidence_level=boot.confidence_level, n_resamples=boot.n_resamples,
+        n_clusters=boot.n_clusters, seed=boot.seed, clustered=boot.clustered)
 
 
 def _shared_seed(seed):
@@ -585,26 +585,13 @@ def roc_auc(scores, labels, *, clusters=None, n_resamples: int = 0, seed=None,
         bm = _check_method(method if method not in (None, *_ANALYTIC) else "bca")
         boot, _ = _bootstrap_auc(s[:, None], y[:, None], design, n_resamples=n_resamples,
                                  seed=_shared_seed(seed), method=bm, confidence_level=level)
-        boot = _column(boot, 0)
+        boot = _derived(boot, lambda x: x[..., 0])
     default = method or ("bca" if boot is not None else vm)
     note = "" if n1 and n0 else ("no positive reference labels" if not n1
                                  else "no negative reference labels")
     return AUCResult(statistic=float(auc[0]), standard_error=float(np.sqrt(cov[0, 0])),
                      variance_method=vm, n_positive=n1, n_negative=n0, n_clusters=n_cl,
                      confidence_level=level, method=default, bootstrap=boot, note=note)
-
-
-def _column(boot: BootstrapResult, index) -> BootstrapResult:
-    """One output (or a sub-array) of a bootstrap over many outputs."""
-    def pick(x):
-        return None if x is None else np.asarray(x)[..., index]
-
-    est = pick(boot.estimate)
-    return BootstrapResult(estimate=float(est) if np.ndim(est) == 0 else est,
-                           distribution=pick(boot.distribution), jackknife=pick(boot.jackknife),
-                           method=boot.method, confidence_level=boot.confidence_level,
-                           n_resamples=boot.n_resamples, n_clusters=boot.n_clusters,
-                           seed=boot.seed, clustered=boot.clustered)
 
 
 def auc_difference(scores_a, scores_b, labels, *, clusters=None, n_resamples: int = 0,
@@ -660,7 +647,7 @@ def auc_difference(scores_a, scores_b, labels, *, clusters=None, n_resamples: in
         y2 = np.where(ok, y, np.nan)  # the same images for both models
         both, _ = _bootstrap_auc(s, np.c_[y2, y2], design, n_resamples=n_resamples,
                                  seed=_shared_seed(seed), method=bm, confidence_level=level)
-        boot = _difference_result(both, 0, 1)
+        boot = _derived(both, lambda x: x[..., 0] - x[..., 1])
     return AUCDifferenceResult(
         statistic=d, auc_a=float(auc[0]), auc_b=float(auc[1]), standard_error=se,
         p_value=float(_wald_p(d, se)), variance_method=vm, n_positive=n1, n_negative=n0,
@@ -717,16 +704,6 @@ def _adjusted(sums: np.ndarray, prevalence: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- evaluate_model
 _OPERATING = ("sensitivity", "specificity", "ppv", "npv")
 _ADJUSTED = ("ppv_adjusted", "npv_adjusted", "accuracy_adjusted")
-
-
-def _derived(boot: BootstrapResult, fn) -> BootstrapResult:
-    """A statistic computed from another bootstrap's outputs, on the same replicates."""
-    est = np.asarray(fn(np.asarray(boot.estimate, dtype=float)))
-    return BootstrapResult(
-        estimate=float(est) if est.ndim == 0 else est, distribution=fn(boot.distribution),
-        jackknife=None if boot.jackknife is None else fn(boot.jackknife), method=boot.method,
-        confidence_level=boot.confidence_level, n_resamples=boot.n_resamples,
-        n_clusters=boot.n_clusters, seed=boot.seed, clustered=boot.clustered)
 
 
 def _as_model(scores, default_name: str):
@@ -1033,7 +1010,8 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
                                      confidence_level=level)
     auc_how = _method_text(design, vm, n_boot, method)
     for m in range(n_m):
-        ci = (_interval(_column(auc_boot, slice(m * n_f, (m + 1) * n_f)), method, level)
+        ci = (_interval(_derived(auc_boot, lambda x: x[..., m * n_f:(m + 1) * n_f]),
+                        method, level)
               if auc_boot is not None else _wald(auc[:, m], se[:, m], level, 0.0, 1.0))
         for f, name in enumerate(findings):
             why = ("" if n_pos[f, m] and n_neg[f, m] else
