@@ -93,15 +93,20 @@ def _as_labels(labels, n: int) -> np.ndarray:
     if len(lab) != n:
         raise ValueError(f"labels must hold one label per score: {len(lab)} labels for {n} "
                          "scores")
-    text = lab.map(lambda v: v.strip().upper() if isinstance(v, str) else v)
-    mapping = {"YES": 1.0, "NO": 0.0, True: 1.0, False: 0.0, 1: 1.0, 0: 0.0}
-    out = text.map(lambda v: np.nan if pd.isna(v) else mapping.get(v, -1.0))
-    bad = (out == -1.0).to_numpy()
+    out = _label_codes(lab)
+    bad = out == -1.0
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"labels must be 0/1, True/False or YES/NO (NaN = no label): "
                          f"position {i} is {lab[i]!r}")
-    return out.to_numpy(dtype=float)
+    return out
+
+
+def _label_codes(values: pd.Series) -> np.ndarray:
+    """1.0 for YES/1/True, 0.0 for NO/0/False, NaN for no label, -1.0 for anything else."""
+    mapping = {"YES": 1.0, "NO": 0.0, 1: 1.0, 0: 0.0}  # True == 1 and False == 0 as keys
+    text = values.map(lambda v: v.strip().upper() if isinstance(v, str) else v)
+    return text.map(lambda v: np.nan if pd.isna(v) else mapping.get(v, -1.0)).to_numpy(float)
 
 
 # --------------------------------------------------------------------------- placements
@@ -224,8 +229,8 @@ def _auc_columns(scores: np.ndarray, labels: np.ndarray, rows: np.ndarray, n_row
             a_idx, b_idx, sign, ua = is_neg, is_pos, -1.0, -un[::-1]
         n_g = len(ua)
         a_s, b_s = sign * scores[a_idx, j], sign * scores[b_idx, j]
-        desc = lambda i: g_off + n_g - 1 - i  # ascending index -> row of decreasing order
-        parts["P"][0].append(desc(np.searchsorted(ua, a_s)))
+        top = g_off + n_g - 1                 # ascending index i -> row top - i (decreasing)
+        parts["P"][0].append(top - np.searchsorted(ua, a_s))
         parts["P"][1].append(rows[a_idx])
         right = np.searchsorted(ua, b_s, "right")
         above = n_g - right                   # groups scoring above x
@@ -234,7 +239,7 @@ def _auc_columns(scores: np.ndarray, labels: np.ndarray, rows: np.ndarray, n_row
         parts["E"][1].append(rows[b_idx][hit])
         left = np.searchsorted(ua, b_s, "left")
         tie = right > left
-        parts["O"][0].append(desc(left[tie]))
+        parts["O"][0].append(top - left[tie])
         parts["O"][1].append(rows[b_idx][tie])
         parts["Z"][0].append(np.full(int((~hit).sum()), len(starts)))
         parts["Z"][1].append(rows[b_idx][~hit])
@@ -279,9 +284,9 @@ def _weighted_auc(cols: _AUCColumns, counts_t: np.ndarray) -> np.ndarray:
 
 def _draw_counts(n_units: int, codes: np.ndarray, n_resamples: int, seed, width: int):
     """Blocks of cluster counts, exactly those :func:`~adjudicate.resample.bootstrap_sums` draws
-    for the same ``seed`` and ``clusters=codes``: yields ``(start, stop, counts_t, rows)`` with
-    ``counts_t`` (n_clusters, stop - start) and ``rows`` the cluster index of each unit."""
-    rows, n_clusters = _cluster_index(n_units, codes)
+    for the same ``seed`` and ``clusters=codes``: yields ``(start, stop, counts_t)`` with
+    ``counts_t`` (n_clusters, stop - start)."""
+    _, n_clusters = _cluster_index(n_units, codes)
     rng = np.random.default_rng(seed)
     for start, stop in _chunks(n_resamples, width):
         counts = _cluster_counts(rng, stop - start, n_clusters)
@@ -718,13 +723,8 @@ def _as_model(scores, default_name: str):
 
 def _label_floats(table: pd.DataFrame) -> np.ndarray:
     """YES/NO (or 1/0, True/False) label table -> floats 1/0, NaN where no label."""
-    def one(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            return np.nan
-        key = v.strip().upper() if isinstance(v, str) else v
-        return {"YES": 1.0, "NO": 0.0, True: 1.0, False: 0.0, 1: 1.0, 0: 0.0}.get(key, -1.0)
-
-    out = table.astype(object).map(one).to_numpy(dtype=float)
+    flat = pd.Series(table.astype(object).to_numpy().ravel(), dtype=object)
+    out = _label_codes(flat).reshape(table.shape)
     if (out == -1.0).any():
         i, j = np.argwhere(out == -1.0)[0]
         raise ValueError(f"reference label {table.iat[i, j]!r} (image {table.index[i]!r}, "
@@ -1010,8 +1010,8 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
                                      confidence_level=level)
     auc_how = _method_text(design, vm, n_boot, method)
     for m in range(n_m):
-        ci = (_interval(_derived(auc_boot, lambda x: x[..., m * n_f:(m + 1) * n_f]),
-                        method, level)
+        cols = slice(m * n_f, (m + 1) * n_f)
+        ci = (_interval(_derived(auc_boot, lambda x, cols=cols: x[..., cols]), method, level)
               if auc_boot is not None else _wald(auc[:, m], se[:, m], level, 0.0, 1.0))
         for f, name in enumerate(findings):
             why = ("" if n_pos[f, m] and n_neg[f, m] else

@@ -56,17 +56,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtri
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from coverage_study import bundled_design  # noqa: E402  (the one home of the design)
+from coverage_study import bundled_design  # the one home of the design
 
-from adjudicate.evaluate import (  # noqa: E402
+from adjudicate.evaluate import (
     _auc_analysis,
     _bootstrap_auc,
     _wald,
 )
-from adjudicate.resample import resolve_clusters  # noqa: E402
+from adjudicate.resample import resolve_clusters
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVEL = 0.95

@@ -9,7 +9,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "evaluate.md"
 
 
 def test_evaluate_tutorial_python_blocks_run():
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
     assert len(blocks) >= 5
     ns: dict = {}
     for block in blocks:

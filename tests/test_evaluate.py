@@ -123,6 +123,7 @@ def test_obuchowski_matches_independent_loop(seed):
     s, y, cl = _clustered_data(seed)
     a, var = _loop_obuchowski_var(s, y, cl)
     res = roc_auc(s, y, clusters=cl)
+    assert res.statistic == pytest.approx(a, abs=1e-14)
     assert res.variance_method == "obuchowski"
     assert res.standard_error == pytest.approx(np.sqrt(var), rel=1e-12)
     assert res.standard_error != pytest.approx(roc_auc(s, y, clusters="unit").standard_error)

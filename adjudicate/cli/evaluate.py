@@ -108,10 +108,10 @@ def _text(res, notes, args) -> str:
     t = res.table
     s = res.settings
     seed = f", seed {s['seed']}" if s.get("seed") is not None else ""
-    lines = [f"Evaluate: {', '.join(s['models'])} against {s['reference']} "
-             f"({s['n_images']} images, {s['n_clusters']} {s['clusters']})",
-             f"cells: estimate [{args.level:.0%} CI]{seed}; score >= threshold is positive; "
-             "NaN = undefined", ""]
+    lines = [(f"Evaluate: {', '.join(s['models'])} against {s['reference']} "
+              f"({s['n_images']} images, {s['n_clusters']} {s['clusters']})"),
+             (f"cells: estimate [{args.level:.0%} CI]{seed}; score >= threshold is positive; "
+              "NaN = undefined"), ""]
     auc = t[t.statistic == "auc"]
     wide = auc.assign(c=[cell(e, lo, hi) for e, lo, hi in
                          zip(auc.estimate, auc.ci_low, auc.ci_high)])
@@ -166,9 +166,9 @@ def _text(res, notes, args) -> str:
                .agg({"reader sens/spec": "first", "model - reader": " | ".join,
                      "p (Holm)": " | ".join}))
         margin = s.get("margin", 0.0)
-        lines += [f"Model minus reader at matched specificity (sens) and sensitivity (spec); "
-                  f"one-sided p of difference <= {-margin if margin else 0:g}", tab.to_string(),
-                  ""]
+        lines += [("Model minus reader at matched specificity (sens) and sensitivity (spec); "
+                   f"one-sided p of difference <= {-margin if margin else 0:g}"),
+                  tab.to_string(), ""]
         mean = t[t.rater == "mean reader"]
         if len(mean):
             m = mean.pivot(index="finding", columns="statistic", values="estimate")
