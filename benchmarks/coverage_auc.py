@@ -204,7 +204,7 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     n = int(table.n_datasets.max())
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     x = np.arange(len(METHODS))
     colors = ("#1b6ca8", "#e08214", "#2b8a3e", "#7b3294")
     offsets = np.linspace(-0.27, 0.27, len(SCENARIOS))
@@ -228,6 +228,8 @@ def plot(table: pd.DataFrame, path: Path) -> None:
         ax.set_ylabel(ylabel)
         ax.grid(axis="y", color="0.9", lw=0.6)
     axes[0].set_ylim(min(0.8, float((table.coverage - 2 * table.mc_se).min()) - 0.01), 1.0)
+    axes[1].set_ylim(min(0.8, float(table.relative_width.min()) - 0.03),
+                     max(1.1, float(table.relative_width.max()) + 0.03))
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9, frameon=False)
     fig.suptitle(f"ROC AUC: coverage (left, \u00b12 MC SE, grey: 0.95 \u00b12 MC SE) and width "
@@ -256,7 +258,15 @@ def main(argv=None) -> pd.DataFrame:
     p.add_argument("--resamples", type=int, default=None)
     p.add_argument("--seed", type=int, default=20261127)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--replot", action="store_true",
+                   help="redraw the figure from the results CSV, simulate nothing")
     args = p.parse_args(argv)
+    if args.replot:
+        suffix = "_quick" if args.quick else ""
+        table = pd.read_csv(ROOT / "benchmarks" / "results" / f"coverage_auc{suffix}.csv")
+        plot(table, ROOT / "docs" / "figures" / f"coverage_auc{suffix}.png")
+        print(markdown(table))
+        return table
     n_data = args.datasets or (QUICK_DATASETS if args.quick else DEFAULT_DATASETS)
     n_boot = args.resamples or (QUICK_RESAMPLES if args.quick else DEFAULT_RESAMPLES)
     suffix = "_quick" if args.quick else ""
