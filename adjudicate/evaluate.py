@@ -282,11 +282,17 @@ def _weighted_auc(cols: _AUCColumns, counts_t: np.ndarray) -> np.ndarray:
     return out
 
 
-def _draw_counts(n_units: int, codes: np.ndarray, n_resamples: int, seed, width: int):
+def _engine_clusters(design: ClusterDesign) -> tuple[np.ndarray, int]:
+    """The cluster number of each unit as the bootstrap engine numbers ``clusters=design.codes``
+    (:func:`~adjudicate.resample.bootstrap_sums`), so the AUC bootstrap draws the same
+    replicates as every 2x2 bootstrap given the same seed. The one place that knows it."""
+    return _cluster_index(len(design.codes), design.codes)
+
+
+def _draw_counts(n_clusters: int, n_resamples: int, seed, width: int):
     """Blocks of cluster counts, exactly those :func:`~adjudicate.resample.bootstrap_sums` draws
-    for the same ``seed`` and ``clusters=codes``: yields ``(start, stop, counts_t)`` with
-    ``counts_t`` (n_clusters, stop - start)."""
-    _, n_clusters = _cluster_index(n_units, codes)
+    for the same ``seed`` and clusters: yields ``(start, stop, counts_t)`` with ``counts_t``
+    (n_clusters, stop - start)."""
     rng = np.random.default_rng(seed)
     for start, stop in _chunks(n_resamples, width):
         counts = _cluster_counts(rng, stop - start, n_clusters)
@@ -304,12 +310,12 @@ def _bootstrap_auc(scores: np.ndarray, labels: np.ndarray, design: ClusterDesign
     K)) and the estimates (K,).
     """
     n_units, k = labels.shape
-    rows, n_clusters = _cluster_index(n_units, design.codes)
+    rows, n_clusters = _engine_clusters(design)
     cols = _auc_columns(scores, labels, rows, n_clusters)
     estimate = _weighted_auc(cols, np.ones((n_clusters, 1)))[:, 0]
     width = 2 * cols.maps.shape[0] + n_clusters
     distribution = np.empty((n_resamples, k))
-    for start, stop, counts_t in _draw_counts(n_units, design.codes, n_resamples, seed, width):
+    for start, stop, counts_t in _draw_counts(n_clusters, n_resamples, seed, width):
         distribution[start:stop] = _weighted_auc(cols, counts_t).T
     jackknife = np.empty((n_clusters, k))
     for start, stop in _chunks(n_clusters, width):
@@ -1164,7 +1170,7 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
     ref = np.repeat(y[:, None, :], len(readers), axis=1)               # (n, R, F)
     in_panel = [x for x in readers if str(x) in {str(p) for p in panel}]
     if len(in_panel) >= 2:
-        loo = leave_one_out_reference(r.select(readers=in_panel))
+        loo = leave_one_out_reference(r.select(readers=in_panel), seed=seed)
         loo_yes = loo.categories.index("YES")
         loo_y = np.where(loo.codes == -1, np.nan, (loo.codes == loo_yes).astype(float))
         for k, name in enumerate(in_panel):
