@@ -55,7 +55,6 @@ from .resample import (
     ConfidenceInterval,
     _check_level,
     _check_method,
-    _chunks,
     _cluster_counts,
     _cluster_index,
     _fresh_seed,
@@ -187,7 +186,8 @@ class _AUCColumns:
     - ``P_g``: resampled weight of the A images scoring ``u_g``;
     - ``E_h``: weight of the B images that exactly ``h + 1`` groups outscore
       (``u_h > x >= u_{h+1}``);
-    - ``O_g``: weight of the B images tied with ``u_g``;
+    - ``O_g``: weight of the B images tied with ``u_g`` (rows only for groups with a tie:
+      ``tie_groups`` says which group, ``tie_columns`` which column);
     - ``Z_k``: weight of the B images of column ``k`` that no group outscores.
 
     Then the Mann-Whitney numerator is ``sum_h E_h C_h + sum_g O_g P_g / 2`` with ``C`` the
@@ -195,8 +195,10 @@ class _AUCColumns:
     weight of all B images, ``sum_h E_h + Z_k``.
     """
 
-    maps: object  # scipy.sparse.csr_array; rows: P (G), E (G), O (G), Z (K_defined)
+    maps: object  # scipy.sparse.csr_array; rows: P (G), E (G), O (ties), Z (K_defined)
     n_groups: int
+    tie_groups: np.ndarray   # (n_ties,) group of each O row
+    tie_columns: np.ndarray  # (n_ties, K_defined) one-hot: column of each O row
     starts: np.ndarray     # (K_defined,) first group of each defined column
     defined: np.ndarray    # (K,) columns with at least one positive and one negative
     n_rows: int
@@ -212,7 +214,7 @@ def _auc_columns(scores: np.ndarray, labels: np.ndarray, rows: np.ndarray, n_row
 
     k = labels.shape[1]
     parts = {"P": ([], []), "E": ([], []), "O": ([], []), "Z": ([], [])}
-    starts = []
+    starts, tie_groups = [], []
     defined = np.zeros(k, dtype=bool)
     g_off = 0
     for j in range(k):  # columns (findings x models): setup only, one sort each
@@ -239,21 +241,27 @@ def _auc_columns(scores: np.ndarray, labels: np.ndarray, rows: np.ndarray, n_row
         parts["E"][1].append(rows[b_idx][hit])
         left = np.searchsorted(ua, b_s, "left")
         tie = right > left
-        parts["O"][0].append(top - left[tie])
+        tied, tie_row = np.unique(top - left[tie], return_inverse=True)
+        parts["O"][0].append(sum(map(len, tie_groups)) + tie_row)
         parts["O"][1].append(rows[b_idx][tie])
+        tie_groups.append(tied)
         parts["Z"][0].append(np.full(int((~hit).sum()), len(starts)))
         parts["Z"][1].append(rows[b_idx][~hit])
         starts.append(g_off)
         g_off += n_g
-    offsets = {"P": 0, "E": g_off, "O": 2 * g_off, "Z": 3 * g_off}
+    n_ties = sum(map(len, tie_groups))
+    offsets = {"P": 0, "E": g_off, "O": 2 * g_off, "Z": 2 * g_off + n_ties}
     r = [np.zeros(0, np.intp)] + [offsets[m] + np.concatenate(parts[m][0]) for m in parts
                                   if parts[m][0]]
     c = [np.zeros(0, np.intp)] + [np.concatenate(parts[m][1]) for m in parts if parts[m][1]]
     r, c = np.concatenate(r), np.concatenate(c)
     maps = sparse.csr_array((np.ones(len(r)), (r, c)),  # duplicate entries are summed
-                            shape=(3 * g_off + len(starts), n_rows))
-    return _AUCColumns(maps=maps, n_groups=g_off, starts=np.asarray(starts, np.intp),
-                       defined=defined, n_rows=n_rows)
+                            shape=(2 * g_off + n_ties + len(starts), n_rows))
+    tie_col = np.repeat(np.arange(len(starts)), [len(x) for x in tie_groups])
+    return _AUCColumns(maps=maps, n_groups=g_off,
+                       tie_groups=np.concatenate([np.zeros(0, np.intp)] + tie_groups),
+                       tie_columns=(tie_col[:, None] == np.arange(len(starts))).astype(float),
+                       starts=np.asarray(starts, np.intp), defined=defined, n_rows=n_rows)
 
 
 def _weighted_auc(cols: _AUCColumns, counts_t: np.ndarray) -> np.ndarray:
@@ -268,7 +276,9 @@ def _weighted_auc(cols: _AUCColumns, counts_t: np.ndarray) -> np.ndarray:
         return out
     g = cols.n_groups
     sums = np.ascontiguousarray((cols.maps @ counts_t).T)  # (b, rows): contiguous per replicate
-    p, e, o, z = sums[:, :g], sums[:, g:2 * g], sums[:, 2 * g:3 * g], sums[:, 3 * g:]
+    n_ties = len(cols.tie_groups)
+    p, e = sums[:, :g], sums[:, g:2 * g]
+    o, z = sums[:, 2 * g:2 * g + n_ties], sums[:, 2 * g + n_ties:]
     cum = np.cumsum(p, axis=1)
     base = np.where(cols.starts > 0, cum[:, np.maximum(cols.starts - 1, 0)], 0.0)
     stops = np.r_[cols.starts[1:], g] - 1
@@ -276,7 +286,7 @@ def _weighted_auc(cols: _AUCColumns, counts_t: np.ndarray) -> np.ndarray:
     e_tot = np.add.reduceat(e, cols.starts, axis=1)
     n_tot = e_tot + z
     num = (np.add.reduceat(e * cum, cols.starts, axis=1) - base * e_tot
-           + 0.5 * np.add.reduceat(o * p, cols.starts, axis=1))
+           + 0.5 * ((o * p[:, cols.tie_groups]) @ cols.tie_columns))
     with np.errstate(divide="ignore", invalid="ignore"):
         out[cols.defined] = (num / (p_tot * n_tot)).T
     return out
@@ -289,12 +299,25 @@ def _engine_clusters(design: ClusterDesign) -> tuple[np.ndarray, int]:
     return _cluster_index(len(design.codes), design.codes)
 
 
+_CACHE_ELEMENTS = 1 << 17
+"""Float64 values (1 MiB) per block of replicates in the AUC bootstrap: the group sums of a
+block and their temporaries then stay in a core's L2 cache. Measured on the bundled data
+(3,036 group rows): 32 replicates per block take 0.5 s for B = 10,000, 64 or more 1.3-1.8 s."""
+
+
+def _blocks(n: int, width: int):
+    """Row ranges ``(start, stop)`` of blocks of about ``_CACHE_ELEMENTS / width`` rows."""
+    size = max(8, _CACHE_ELEMENTS // max(width, 1))
+    for start in range(0, n, size):
+        yield start, min(start + size, n)
+
+
 def _draw_counts(n_clusters: int, n_resamples: int, seed, width: int):
     """Blocks of cluster counts, exactly those :func:`~adjudicate.resample.bootstrap_sums` draws
     for the same ``seed`` and clusters: yields ``(start, stop, counts_t)`` with ``counts_t``
     (n_clusters, stop - start)."""
     rng = np.random.default_rng(seed)
-    for start, stop in _chunks(n_resamples, width):
+    for start, stop in _blocks(n_resamples, width):  # numpy draws the same stream in any blocks
         counts = _cluster_counts(rng, stop - start, n_clusters)
         yield start, stop, np.ascontiguousarray(counts.T, dtype=np.float64)
 
@@ -309,16 +332,16 @@ def _bootstrap_auc(scores: np.ndarray, labels: np.ndarray, design: ClusterDesign
     Returns the :class:`BootstrapResult` (distribution (B, K), cluster jackknife (n_clusters,
     K)) and the estimates (K,).
     """
-    n_units, k = labels.shape
+    k = labels.shape[1]
     rows, n_clusters = _engine_clusters(design)
     cols = _auc_columns(scores, labels, rows, n_clusters)
     estimate = _weighted_auc(cols, np.ones((n_clusters, 1)))[:, 0]
-    width = 2 * cols.maps.shape[0] + n_clusters
+    width = cols.maps.shape[0]
     distribution = np.empty((n_resamples, k))
     for start, stop, counts_t in _draw_counts(n_clusters, n_resamples, seed, width):
         distribution[start:stop] = _weighted_auc(cols, counts_t).T
     jackknife = np.empty((n_clusters, k))
-    for start, stop in _chunks(n_clusters, width):
+    for start, stop in _blocks(n_clusters, width):
         leave_out = np.ones((n_clusters, stop - start))
         leave_out[np.arange(start, stop), np.arange(stop - start)] = 0.0
         jackknife[start:stop] = _weighted_auc(cols, leave_out).T
