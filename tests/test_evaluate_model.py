@@ -225,6 +225,19 @@ def test_auc_and_operating_points_share_replicates(example, ds):
     np.testing.assert_allclose(boot.distribution[:, j], ref, atol=1e-13)
 
 
+def test_row_order_of_the_scores_file_does_not_matter(example, ds, tmp_path):
+    lines = example_scores_path().read_text().splitlines()
+    head = [ln for ln in lines if ln.startswith("#")] + [lines[len(lines) - 811]]
+    body = lines[len(lines) - 810:]
+    rng = np.random.default_rng(0)
+    shuffled = tmp_path / "synthetic_model_scores.csv"
+    shuffled.write_text("\n".join(head + [body[i] for i in rng.permutation(810)]) + "\n")
+    kw = {"dataset": ds, "threshold": 0.5, "n_resamples": 100, "seed": 4}
+    a = evaluate_model(example_scores_path(), "published", **kw).table
+    b = evaluate_model(shuffled, "published", **kw).table
+    pd.testing.assert_frame_equal(a, b)
+
+
 # --------------------------------------------------------------------------- two models
 def test_two_models_paired_difference_and_holm(example, ds):
     rng = np.random.default_rng(4)
