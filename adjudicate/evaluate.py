@@ -882,7 +882,11 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
         reader's specificity, and model minus reader: ``sensitivity_difference`` at matched
         specificity and ``specificity_difference`` at matched sensitivity, with paired
         patient-clustered bootstrap intervals and a one-sided test (``p_value``) of
-        ``difference <= -margin``, Holm-adjusted across findings.
+        ``difference <= -margin``, Holm-adjusted across findings. A reader's HEDGE reads
+        count as NO (the package's default HEDGE policy). The panel: the three ground-truth
+        readers for the all-findings published labels, every reader for the four-findings
+        labels (adjudicated from their reads) and for a majority vote, nobody for a user's
+        table.
     prevalence : dict, optional
         ``{finding: target prevalence}``: PPV, NPV and accuracy at that prevalence
         (``ppv_adjusted``, ...): images reweighted so the finding's prevalence is the target
@@ -1136,15 +1140,22 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
         for k, (label, t, matched) in enumerate(sets):
             for f, name in enumerate(findings):
                 tp, fp, fn, tn = sums[k, f]
+                why = {"sensitivity": "no positive reference labels",
+                       "specificity": "no negative reference labels",
+                       "ppv": "no image at or above the threshold",
+                       "npv": "no image below the threshold"}
                 for j, stat in enumerate(stat_names):
                     if j >= 4 and np.isnan(pi[f]):
                         continue
+                    reason = why.get(stat, "")
                     add(name, model.name, stat, est[k, f, j], low[k, f, j], high[k, f, j],
                         op_se[k, f, j], n_units=tp + fp + fn + tn,
                         how=how if j < 4 or n_boot else "needs a bootstrap for an interval",
                         threshold=t[f], matched_to=matched or label,
                         prevalence=pi[f] if j >= 4 else np.nan, n_positive=tp + fn,
-                        n_negative=fp + tn)
+                        n_negative=fp + tn,
+                        note=f"undefined: {reason}" if np.isnan(est[k, f, j]) and reason
+                        else "")
     if reader_rows is not None:
         rows.extend(reader_rows)
 
