@@ -915,6 +915,12 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
         ``sensitivity``, ``specificity``, ``ppv``, ``npv``, ``ppv_adjusted``,
         ``npv_adjusted``, ``accuracy_adjusted``, ``sensitivity_difference``,
         ``specificity_difference``. ``notes`` count the images on one side only.
+        ``bootstrap`` holds the :class:`~adjudicate.resample.BootstrapResult` objects behind
+        the intervals: ``"auc"`` (outputs: findings of the model, of the second model, then
+        both models on their common images), ``"operating_points"`` (operating points x
+        findings x (sensitivity, specificity, PPV, NPV, the three adjusted)) and
+        ``"readers"`` (reader, model at the reader's specificity, model at the reader's
+        sensitivity x readers x findings x (sensitivity, specificity)).
 
     Examples
     --------
@@ -1082,8 +1088,9 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
             sets.append((f"target {kw} {target:g}", t, ""))
 
     reader_rows = None
+    boots = {}
     if match_readers:
-        reader_rows, mean_spec = _versus_readers(
+        reader_rows, mean_spec, boots["readers"] = _versus_readers(
             ds, panel, images, findings, y, s_a, model.name, design, seed=seed,
             n_resamples=n_boot or 2000, method=method, level=level, margin=margin,
             p_adjust=p_adjust, ref_name=ref_name)
@@ -1124,9 +1131,9 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
 
         est = finalize(sums)
         if n_boot:
-            op_boot = bootstrap_sums(cells, finalize, clusters=design.codes,
-                                     n_resamples=n_boot, seed=seed, method=method,
-                                     confidence_level=level)
+            op_boot = boots["operating_points"] = bootstrap_sums(
+                cells, finalize, clusters=design.codes, n_resamples=n_boot, seed=seed,
+                method=method, confidence_level=level)
             low, high = _interval(op_boot, method, level)
             op_se = np.asarray(op_boot.standard_error)
             how = _method_text(design, "", n_boot, method)
@@ -1181,7 +1188,7 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
                 "models": models, "threshold_rule": "score >= threshold is positive",
                 "margin": margin, "p_adjust": p_adjust, "n_images": n}
     return TableResult(table=table, settings=settings, notes=tuple(notes),
-                       bootstrap={"auc": auc_boot})
+                       bootstrap={"auc": auc_boot, **boots})
 
 
 def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, seed,
@@ -1298,4 +1305,4 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
                          "n_units": int(ok[:, :, f].any(axis=1).sum()), "method": how,
                          "threshold": np.nan, "matched_to": "", "n_positive": 0,
                          "n_negative": 0, "note": f"mean of {n_r} readers"})
-    return rows, mean_est[:, 1]
+    return rows, mean_est[:, 1], boot

@@ -208,6 +208,18 @@ def test_population_adjusted_ppv_by_hand(example, ds):
     assert "Mass" not in res.table.query("statistic == 'ppv_adjusted'").finding.tolist()
 
 
+def test_adjusted_prevalence_holds_in_every_replicate(example, ds):
+    # the weights are recomputed in each replicate: there, too, the adjusted PPV is Bayes'
+    # formula with that replicate's sensitivity and specificity at the target prevalence
+    res = evaluate_model(example, "published", dataset=ds, threshold=0.5,
+                         prevalence={"Mass": 0.03}, n_resamples=50, seed=8)
+    dist = res.bootstrap["operating_points"].distribution       # (B, sets, F, 7)
+    f = list(example.scores.columns).index("Mass")
+    se, sp, ppv_adj = dist[:, 0, f, 0], dist[:, 0, f, 1], dist[:, 0, f, 4]
+    pi = 0.03
+    np.testing.assert_allclose(ppv_adj, se * pi / (se * pi + (1 - sp) * (1 - pi)))
+
+
 def test_auc_and_operating_points_share_replicates(example, ds):
     # same seed, same patients: replicate b of the AUC and of the 2x2 cells come from the
     # same weights, which bootstrap_weights reproduces
@@ -223,6 +235,11 @@ def test_auc_and_operating_points_share_replicates(example, ds):
     j = list(example.scores.columns).index("Nodule")
     ref = [roc_auc_score(np.repeat(y, wb), np.repeat(s, wb)) for wb in w]
     np.testing.assert_allclose(boot.distribution[:, j], ref, atol=1e-13)
+    # and the 2x2 cells of the operating point come from the same weights
+    calls = s >= 0.5
+    sens = (w * (calls & (y == 1))).sum(1) / (w * (y == 1)).sum(1)
+    np.testing.assert_allclose(res.bootstrap["operating_points"].distribution[:, 0, j, 0],
+                               sens, atol=1e-14)
 
 
 def test_row_order_of_the_scores_file_does_not_matter(example, ds, tmp_path):
