@@ -343,6 +343,16 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
     _, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert f"{f}, row 3, column 'Mass'" in err
+    g = tmp_path / "named.csv"
+    g.write_text("picture,Mass\n00000211_006.png,0.2\n")
+    code = main(["evaluate", "--scores", str(g)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "no image column" in err
+    code = main(["evaluate", "--scores", str(g), "--image-column", "picture", "--cluster",
+                 "unit", "--format", "csv"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "note: 809 reference image(s) without a score" in err
+    assert out.startswith("finding,rater,statistic")
     code = main(["evaluate", "--prevalence", "Mass=2", "--threshold", "0.5"])
     _, err = capsys.readouterr()
     assert code == 2 and "strictly between 0 and 1" in err

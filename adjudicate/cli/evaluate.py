@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ def register(sub) -> None:
                    help="the model's scores (CSV, wide: image column + one column per finding, "
                         "or long: image, finding, score); give twice to compare two models. "
                         "Default: the bundled SYNTHETIC example scores")
+    e.add_argument("--image-column", metavar="NAME",
+                   help="the image id column of the scores files (default: recognised: "
+                        "'Image ID', 'Image Index', 'image_id', ...)")
     e.add_argument("--dataset", choices=DATASET_CHOICES, default="all-findings",
                    help="the bundled dataset the images come from (patients, readers, "
                         "published labels; default all-findings)")
@@ -64,11 +68,12 @@ def run(args) -> int:
 
     from ..datasets import example_scores_path, load_dataset
     from ..evaluate import evaluate_model
-    from ..io.scores import read_label_table
+    from ..io.scores import read_label_table, read_scores
 
     files = args.scores or [str(example_scores_path())]
     if len(files) > 2:
         raise ValueError("--scores takes one file, or two to compare two models")
+    models = [read_scores(f, image_column=args.image_column) for f in files]
     if args.bootstrap is not None and args.bootstrap < 1:
         raise ValueError("--bootstrap must be a positive number of replicates")
     dataset = load_dataset(args.dataset)
@@ -78,8 +83,8 @@ def run(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = evaluate_model(
-            files[0], reference, dataset=dataset,
-            other_scores=files[1] if len(files) == 2 else None,
+            models[0], reference, dataset=dataset,
+            other_scores=models[1] if len(models) == 2 else None,
             clusters=None if args.cluster == "patient" else "unit",
             threshold=args.threshold, match_readers=args.match_readers,
             prevalence=_prevalence(args.prevalence), margin=args.margin,
@@ -94,6 +99,8 @@ def run(args) -> int:
     t = res.table
     if args.format == "csv":
         emit(t.to_csv(index=False))
+        for note in notes:  # the table is for machines; what was left out goes beside it
+            print(f"note: {note}", file=sys.stderr)
         return 0
     if args.format == "json":
         out = res.to_dict()
