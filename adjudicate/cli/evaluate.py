@@ -115,8 +115,10 @@ def _text(res, notes, args) -> str:
     t = res.table
     s = res.settings
     seed = f", seed {s['seed']}" if s.get("seed") is not None else ""
+    design = ("images independent" if s["clusters"] == "units"
+              else f"{s['n_clusters']} {s['clusters']}")
     lines = [(f"Evaluate: {', '.join(s['models'])} against {s['reference']} "
-              f"({s['n_images']} images, {s['n_clusters']} {s['clusters']})"),
+              f"({s['n_images']} images, {design})"),
              (f"cells: estimate [{args.level:.0%} CI]{seed}; score >= threshold is positive; "
               "NaN = undefined"), ""]
     auc = t[t.statistic == "auc"]
