@@ -1090,17 +1090,14 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
     reader_rows = None
     boots = {}
     if match_readers:
-        reader_rows, mean_spec, boots["readers"] = _versus_readers(
+        reader_rows, t_mean, boots["readers"] = _versus_readers(
             ds, panel, images, findings, y, s_a, model.name, design, seed=seed,
             n_resamples=n_boot or 2000, method=method, level=level, margin=margin,
             p_adjust=p_adjust, ref_name=ref_name)
         if not n_boot:
             notes.append("model-vs-reader comparisons: 2000 bootstrap resamples (they have "
                          "no analytic interval here)")
-        t = np.array([_threshold_for(s_a[ok, f], y[ok, f] == 1, specificity=mean_spec[f])
-                      if (ok := ~np.isnan(s_a[:, f]) & ~np.isnan(y[:, f])).any()
-                      and not np.isnan(mean_spec[f]) else np.nan for f in range(n_f)])
-        sets.append(("mean reader specificity", t, "mean reader"))
+        sets.append(("mean reader specificity", t_mean, "mean reader"))
 
     pi = np.array([np.nan] * n_f)
     if prevalence:
@@ -1295,7 +1292,57 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
                              "p_adjusted": d_adj[i, f, k], "threshold": t,
                              "matched_to": f"{at} of reader {reader}",
                              "method": f"{how}; {test}"})
-    mean_est = np.asarray(mean_boot.estimate)
+    mean_est = np.asarray(mean_boot.estimate)                          # (F, 2)
+
+    # the model at the mean reader's specificity (sensitivity) on the reference itself, and
+    # model minus mean reader: a second bootstrap with the same seed and clusters draws the
+    # same replicates, so the difference of the two distributions is the paired one
+    labelled = ~np.isnan(s_a) & ~np.isnan(y)
+    t_mean = np.full((2, n_f), np.nan)
+    for f in range(n_f):          # findings: one threshold each, setup only
+        u = labelled[:, f]
+        pos = y[u, f] == 1
+        if pos.any() and (~pos).any():
+            if not np.isnan(mean_est[f, 1]):
+                t_mean[0, f] = _threshold_for(s_a[u, f], pos, specificity=mean_est[f, 1])
+            if not np.isnan(mean_est[f, 0]):
+                t_mean[1, f] = _threshold_for(s_a[u, f], pos, sensitivity=mean_est[f, 0])
+    with np.errstate(invalid="ignore"):
+        m_calls = np.where(labelled[:, None, :], (s_a[:, None, :] >= t_mean[None]).astype(float),
+                           np.nan)                                       # (n, 2, F)
+    m_boot = bootstrap_sums(_cells(m_calls, y[:, None, :]), finalize, clusters=design.codes,
+                            n_resamples=n_resamples, seed=seed, method=method,
+                            confidence_level=level)                      # (2, F, 2)
+
+    def versus_mean(model, mean):
+        if model is None or mean is None:
+            return None
+        model, mean = np.asarray(model), np.asarray(mean)
+        return np.stack([model[..., 0, :, 0] - mean[..., :, 0],
+                         model[..., 1, :, 1] - mean[..., :, 1]], axis=-1)  # (..., F, 2)
+
+    vm = BootstrapResult(
+        estimate=versus_mean(m_boot.estimate, mean_boot.estimate),
+        distribution=versus_mean(m_boot.distribution, mean_boot.distribution),
+        jackknife=versus_mean(m_boot.jackknife, mean_boot.jackknife), method=boot.method,
+        confidence_level=boot.confidence_level, n_resamples=boot.n_resamples,
+        n_clusters=boot.n_clusters, seed=boot.seed, clustered=boot.clustered)
+    v_lo, v_hi = _interval(vm, method, level)
+    v_p = _one_sided_p(vm.distribution, margin)                         # (F, 2)
+    v_adj, _ = _adjust(v_p, p_adjust, 1 - level)
+    v_se = np.asarray(vm.standard_error)
+    for f, name in enumerate(findings):
+        for k, (stat, at) in enumerate((("sensitivity", "specificity"),
+                                        ("specificity", "sensitivity"))):
+            rows.append({"finding": name, "rater": f"{model_name} - mean reader",
+                         "statistic": f"{stat}_difference", "estimate": vm.estimate[f, k],
+                         "ci_low": v_lo[f, k], "ci_high": v_hi[f, k],
+                         "standard_error": v_se[f, k], "p_value": v_p[f, k],
+                         "p_adjusted": v_adj[f, k], "n_units": int(labelled[:, f].sum()),
+                         "method": f"{how}; {test}", "threshold": t_mean[k, f],
+                         "matched_to": f"{at} of the mean reader", "n_positive": 0,
+                         "n_negative": 0, "note": f"mean of {n_r} readers, each on their own "
+                                                  "reference; the model on the reference"})
     for f, name in enumerate(findings):
         for j, stat in enumerate(("sensitivity", "specificity")):
             rows.append({"finding": name, "rater": "mean reader", "statistic": stat,
@@ -1305,4 +1352,4 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
                          "n_units": int(ok[:, :, f].any(axis=1).sum()), "method": how,
                          "threshold": np.nan, "matched_to": "", "n_positive": 0,
                          "n_negative": 0, "note": f"mean of {n_r} readers"})
-    return rows, mean_est[:, 1], boot
+    return rows, t_mean[0], boot

@@ -26,6 +26,8 @@ def test_evaluate_tutorial_python_blocks_run():
     assert t.query("statistic == 'ppv_adjusted'").finding.tolist() == ["Effusion",
                                                                        "Pneumothorax"]
     d = ns["d"]
+    assert d.rater.iloc[-1].endswith("mean reader")
+    d = d.iloc[:-1]
     loo = d.reference.str.startswith("leave-one-out")
     assert loo.sum() == 3 and (~loo).sum() == 2     # 3 panel readers, 2 others
     assert np.isfinite(d.p_value).all()

@@ -295,7 +295,8 @@ def test_model_against_readers_at_matched_operating_points(example, ds):
                 tp / ((ref == yes) & ok).sum())
         else:
             assert rows.loc["sensitivity", "reference"] == "published all-findings labels"
-    d = t[t.statistic == "sensitivity_difference"]
+    d_all = t[t.statistic == "sensitivity_difference"]
+    d = d_all[~d_all.rater.str.endswith("mean reader")]
     m = t[(t.rater == example.name) & t.matched_to.str.startswith("specificity of reader")]
     r = t[t.rater.isin([str(x) for x in ds.ratings.readers]) & (t.statistic == "sensitivity")]
     assert len(d) == len(m) == len(r) == 5 * 16
@@ -311,6 +312,18 @@ def test_model_against_readers_at_matched_operating_points(example, ds):
     assert len(spec_m) == 80
     mean = t[t.rater == "mean reader"]
     assert set(mean.statistic) == {"sensitivity", "specificity"} and len(mean) == 32
+    # model minus mean reader: the model at the mean reader's specificity, on the reference
+    # (the operating-point row), minus the mean of the readers' sensitivities
+    r_sens = r.groupby("finding", sort=False).estimate.mean()
+    np.testing.assert_allclose(
+        mean[mean.statistic == "sensitivity"].set_index("finding").estimate, r_sens)
+    at_mean = t[(t.rater == example.name) & (t.matched_to == "mean reader")
+                & (t.statistic == "sensitivity")].set_index("finding").estimate
+    vs_mean = d_all[d_all.rater.str.endswith("mean reader")].set_index("finding")
+    assert len(vs_mean) == 16
+    np.testing.assert_allclose(vs_mean.estimate, at_mean - r_sens)
+    lo, hi = vs_mean.ci_low, vs_mean.ci_high
+    assert ((lo <= vs_mean.estimate + 1e-12) & (vs_mean.estimate <= hi + 1e-12)).mean() > 0.8
 
 
 # --------------------------------------------------------------------------- the command
