@@ -56,7 +56,6 @@ from .resample import (
     _check_level,
     _check_method,
     _cluster_counts,
-    _cluster_index,
     _fresh_seed,
     _positive_int,
     resolve_clusters,
@@ -293,10 +292,11 @@ def _weighted_auc(cols: _AUCColumns, counts_t: np.ndarray) -> np.ndarray:
 
 
 def _engine_clusters(design: ClusterDesign) -> tuple[np.ndarray, int]:
-    """The cluster number of each unit as the bootstrap engine numbers ``clusters=design.codes``
-    (:func:`~adjudicate.resample.bootstrap_sums`), so the AUC bootstrap draws the same
-    replicates as every 2x2 bootstrap given the same seed. The one place that knows it."""
-    return _cluster_index(len(design.codes), design.codes)
+    """The cluster number of each unit as the bootstrap engine numbers ``clusters=design``
+    (:func:`~adjudicate.resample.bootstrap_sums` takes the design's own numbering, sorted id
+    order), so the AUC bootstrap draws the same replicates as every 2x2 bootstrap given the
+    same seed."""
+    return design.codes, design.n_clusters
 
 
 _CACHE_ELEMENTS = 1 << 17
@@ -328,7 +328,7 @@ def _bootstrap_auc(scores: np.ndarray, labels: np.ndarray, design: ClusterDesign
     """Patient-clustered bootstrap of the AUC of every column (K), and the estimates.
 
     Replicates are those of :func:`~adjudicate.resample.bootstrap_sums` with the same seed and
-    ``clusters=design.codes`` (so 2x2 statistics bootstrapped there share the weights).
+    ``clusters=design`` (so 2x2 statistics bootstrapped there share the weights).
     Returns the :class:`BootstrapResult` (distribution (B, K), cluster jackknife (n_clusters,
     K)) and the estimates (K,).
     """
@@ -350,7 +350,7 @@ def _bootstrap_auc(scores: np.ndarray, labels: np.ndarray, design: ClusterDesign
     boot = BootstrapResult(estimate=estimate, distribution=distribution, jackknife=jackknife,
                            method=method, confidence_level=confidence_level,
                            n_resamples=n_resamples, n_clusters=n_clusters, seed=seed,
-                           clustered=design.clustered)
+                           clustered=design.clustered, clusters=design.label)
     return boot, estimate
 
 
@@ -365,7 +365,8 @@ def _derived(boot: BootstrapResult, fn) -> BootstrapResult:
         estimate=float(est) if est.ndim == 0 else est, distribution=fn(boot.distribution),
         jackknife=None if boot.jackknife is None else fn(boot.jackknife), method=boot.method,
         confidence_level=boot.confidence_level, n_resamples=boot.n_resamples,
-        n_clusters=boot.n_clusters, seed=boot.seed, clustered=boot.clustered)
+        n_clusters=boot.n_clusters, seed=boot.seed, clustered=boot.clustered,
+        clusters=boot.clusters)
 
 
 def _shared_seed(seed):
@@ -824,14 +825,17 @@ def _interval(boot: BootstrapResult | None, method: str, level: float):
     return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
-def _one_sided_p(distribution: np.ndarray, margin: float) -> np.ndarray:
-    """Bootstrap p of H0 ``difference <= -margin``: ``(1 + #{d* <= -margin}) / (B + 1)``
-    over the defined replicates (margin 0: superiority; > 0: non-inferiority)."""
-    d = np.asarray(distribution, dtype=float)
-    defined = (~np.isnan(d)).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = (1 + (d <= -margin).sum(axis=0)) / (defined + 1)
-    return np.where(defined > 0, p, np.nan)
+def _one_sided_p(boot: BootstrapResult, margin: float) -> np.ndarray:
+    """One-sided p of H0 ``difference <= -margin`` (margin 0: superiority; > 0:
+    non-inferiority) that inverts the reported interval, as every p-value of the package:
+    half the two-sided :meth:`~adjudicate.resample.BootstrapResult.p_value` of ``-margin``
+    when the estimate lies above it (one minus that half below), so ``p < alpha / 2``
+    exactly when the two-sided ``1 - alpha`` interval lies above ``-margin``."""
+    two = np.asarray(boot.p_value(-margin), dtype=float)
+    est = np.asarray(boot.estimate, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(two) | np.isnan(est), np.nan,
+                        np.where(est > -margin, two / 2, 1 - two / 2))
 
 
 def evaluate_model(scores, reference="published", *, dataset=None, other_scores=None,
@@ -940,7 +944,13 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
     31          npv     0.921
     """
     from ._errors import InputError
-    from .accuracy import _adjust, _wilson, accuracy_statistics, bootstrap_p_value
+    from .compare import (
+        _adjust,
+        _design_effect,
+        _proportion_counts,
+        _wilson,
+        accuracy_statistics,
+    )
     from .ratings import Ratings
     from .resample import bootstrap_sums
     from .results import TableResult
@@ -1063,7 +1073,7 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
         if auc_boot is not None:
             d_boot = _derived(auc_boot, lambda x: x[..., 2 * n_f:3 * n_f] - x[..., 3 * n_f:])
             ci = _interval(d_boot, method, level)
-            p = bootstrap_p_value(d_boot.distribution)
+            p = np.asarray(d_boot.p_value(), dtype=float)
         else:
             ci = _wald(diff, diff_se, level, -1.0, 1.0)
             p = _wald_p(diff, diff_se)
@@ -1129,17 +1139,21 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
         est = finalize(sums)
         if n_boot:
             op_boot = boots["operating_points"] = bootstrap_sums(
-                cells, finalize, clusters=design.codes, n_resamples=n_boot, seed=seed,
+                cells, finalize, clusters=design, n_resamples=n_boot, seed=seed,
                 method=method, confidence_level=level)
             low, high = _interval(op_boot, method, level)
             op_se = np.asarray(op_boot.standard_error)
             how = _method_text(design, "", n_boot, method)
         else:
-            w_lo, w_hi = _wilson(sums, level)
+            # Wilson with the patient design effect (effective n), as compare.accuracy_table
+            k_, n_ = _proportion_counts(sums)
+            deff = _design_effect(cells, design, k_, n_)
+            w_lo, w_hi = _wilson(k_ / deff, n_ / deff, level)
             low = np.concatenate([w_lo[..., :4], np.full(est.shape[:-1] + (3,), np.nan)], -1)
             high = np.concatenate([w_hi[..., :4], np.full(est.shape[:-1] + (3,), np.nan)], -1)
             op_se = np.full(est.shape, np.nan)
-            how = "wilson, images independent"
+            how = (f"wilson (design effect, {design.label})" if design.clustered
+                   else "wilson, images independent")
         stat_names = _OPERATING + _ADJUSTED
         for k, (label, t, matched) in enumerate(sets):
             for f, name in enumerate(findings):
@@ -1191,7 +1205,7 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
 def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, seed,
                     n_resamples, method, level, margin, p_adjust, ref_name):
     """Rows of readers' operating points and of model minus reader at matched points."""
-    from .accuracy import _adjust, accuracy_statistics, leave_one_out_reference
+    from .compare import _adjust, accuracy_statistics, leave_one_out_reference
     from .resample import bootstrap_sums
 
     if ds is None:
@@ -1239,7 +1253,7 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
     def finalize(sums):
         return accuracy_statistics(sums, warn=False)[..., :2]           # sens, spec
 
-    boot = bootstrap_sums(cells, finalize, clusters=design.codes, n_resamples=n_resamples,
+    boot = bootstrap_sums(cells, finalize, clusters=design, n_resamples=n_resamples,
                           seed=seed, method=method, confidence_level=level)
     est = np.asarray(boot.estimate)                                      # (3, R, F, 2)
     lo, hi = _interval(boot, method, level)
@@ -1249,7 +1263,7 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
     diffs = _derived(boot, lambda x: np.stack([x[..., 1, :, :, 0] - x[..., 0, :, :, 0],
                                                x[..., 2, :, :, 1] - x[..., 0, :, :, 1]], -1))
     d_lo, d_hi = _interval(diffs, method, level)
-    d_p = _one_sided_p(diffs.distribution, margin)                      # (R, F, 2)
+    d_p = _one_sided_p(diffs, margin)                                   # (R, F, 2)
     d_adj, _ = _adjust(np.moveaxis(d_p, 1, 0), p_adjust, 1 - level)      # across findings
     d_adj = np.moveaxis(d_adj, 0, 1)
     d_se = np.asarray(diffs.standard_error)
@@ -1310,7 +1324,7 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
     with np.errstate(invalid="ignore"):
         m_calls = np.where(labelled[:, None, :], (s_a[:, None, :] >= t_mean[None]).astype(float),
                            np.nan)                                       # (n, 2, F)
-    m_boot = bootstrap_sums(_cells(m_calls, y[:, None, :]), finalize, clusters=design.codes,
+    m_boot = bootstrap_sums(_cells(m_calls, y[:, None, :]), finalize, clusters=design,
                             n_resamples=n_resamples, seed=seed, method=method,
                             confidence_level=level)                      # (2, F, 2)
 
@@ -1326,9 +1340,10 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
         distribution=versus_mean(m_boot.distribution, mean_boot.distribution),
         jackknife=versus_mean(m_boot.jackknife, mean_boot.jackknife), method=boot.method,
         confidence_level=boot.confidence_level, n_resamples=boot.n_resamples,
-        n_clusters=boot.n_clusters, seed=boot.seed, clustered=boot.clustered)
+        n_clusters=boot.n_clusters, seed=boot.seed, clustered=boot.clustered,
+        clusters=boot.clusters)
     v_lo, v_hi = _interval(vm, method, level)
-    v_p = _one_sided_p(vm.distribution, margin)                         # (F, 2)
+    v_p = _one_sided_p(vm, margin)                                      # (F, 2)
     v_adj, _ = _adjust(v_p, p_adjust, 1 - level)
     v_se = np.asarray(vm.standard_error)
     for f, name in enumerate(findings):

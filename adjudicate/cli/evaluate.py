@@ -88,7 +88,7 @@ def run(args) -> int:
             clusters=None if args.cluster == "patient" else "unit",
             threshold=args.threshold, match_readers=args.match_readers,
             prevalence=_prevalence(args.prevalence), margin=args.margin,
-            n_resamples=args.bootstrap or 0, seed=args.seed, method=args.method,
+            n_resamples=args.bootstrap or 0, seed=args.seed, method=args.method or "bca",
             confidence_level=args.level)
     notes = list(res.notes) + sorted({str(w.message) for w in caught})
     if not args.scores:
