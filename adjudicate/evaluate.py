@@ -866,7 +866,10 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
         the readers of ``match_readers``. Default ``"all_findings"`` when ``reference`` is
         ``"published"`` or ``"majority"``.
     other_scores : ModelScores, DataFrame or path, optional
-        A second model on the same images: adds its AUC and the paired difference.
+        A second model on the same images: adds its AUC and the paired difference
+        (``auc_difference``, on the images both scored) with its two-sided ``p_value``: the
+        Wald test of the DeLong/Obuchowski difference, or with ``n_resamples`` the inversion
+        of the bootstrap interval; ``p_adjusted`` across findings.
     clusters : None, "unit", "patient", Series or array
         ``None``: the dataset's patients (images independent, with an
         :class:`~adjudicate.resample.IndependentUnitsWarning`, when unknown); ``"unit"``:
