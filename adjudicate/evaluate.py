@@ -57,7 +57,7 @@ from .resample import (
     _check_method,
     _cluster_counts,
     _fresh_seed,
-    _positive_int,
+    check_n_resamples,
     resolve_clusters,
 )
 
@@ -616,7 +616,7 @@ def roc_auc(scores, labels, *, clusters=None, n_resamples: int = 0, seed=None,
     boot = None
     n_resamples = int(n_resamples or 0)
     if n_resamples:
-        n_resamples = _positive_int(n_resamples, "n_resamples")
+        n_resamples = check_n_resamples(n_resamples, level)
         bm = _check_method(method if method not in (None, *_ANALYTIC) else "bca")
         boot, _ = _bootstrap_auc(s[:, None], y[:, None], design, n_resamples=n_resamples,
                                  seed=_shared_seed(seed), method=bm, confidence_level=level)
@@ -677,7 +677,7 @@ def auc_difference(scores_a, scores_b, labels, *, clusters=None, n_resamples: in
     vm = "obuchowski" if design.clustered else "delong"
     boot = None
     if n_resamples:
-        n_resamples = _positive_int(n_resamples, "n_resamples")
+        n_resamples = check_n_resamples(n_resamples, level)
         bm = _check_method(method if method not in (None, *_ANALYTIC) else "bca")
         y2 = np.where(ok, y, np.nan)  # the same images for both models
         both, _ = _bootstrap_auc(s, np.c_[y2, y2], design, n_resamples=n_resamples,
@@ -1019,7 +1019,7 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
     vm = "obuchowski" if design.clustered else "delong"
     n_boot = int(n_resamples or 0)
     if n_boot:
-        n_boot = _positive_int(n_boot, "n_resamples")
+        n_boot = check_n_resamples(n_boot, level)
     seed = _shared_seed(seed) if (n_boot or match_readers) else (
         seed if not isinstance(seed, np.random.Generator) else None)
     rows = []

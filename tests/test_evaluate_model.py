@@ -228,13 +228,13 @@ def test_adjusted_prevalence_holds_in_every_replicate(example, ds):
 def test_auc_and_operating_points_share_replicates(example, ds):
     # same seed, same patients: replicate b of the AUC and of the 2x2 cells come from the
     # same weights, which bootstrap_weights reproduces
-    res = evaluate_model(example, "published", dataset=ds, threshold=0.5, n_resamples=30,
+    res = evaluate_model(example, "published", dataset=ds, threshold=0.5, n_resamples=40,
                          seed=9)
     boot = res.bootstrap["auc"]
     images = example.scores.index
     patients = pd.Series(ds.ratings.clusters, index=ds.ratings.units).reindex(images)
     codes = pd.factorize(patients, sort=True)[0]
-    w = bootstrap_weights(len(images), clusters=codes, n_resamples=30, seed=9)
+    w = bootstrap_weights(len(images), clusters=codes, n_resamples=40, seed=9)
     y = _labels(ds, "Nodule").reindex(images).to_numpy()
     s = example.scores["Nodule"].to_numpy()
     j = list(example.scores.columns).index("Nodule")
