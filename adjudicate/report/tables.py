@@ -1,0 +1,188 @@
+"""Tables for a paper: any tidy result as a wide "estimate (low-high)" table.
+
+:func:`wide_table` turns the tidy rows of any result (one row per finding, statistic, rater,
+reference) into one row per finding (or rater, ...) and one column per statistic (or rater),
+each cell ``estimate (low-high)`` rounded to a chosen number of digits; :func:`format_table`
+renders it, or any plain DataFrame, as Markdown (needs ``tabulate``), LaTeX (needs ``jinja2``),
+HTML or CSV. The numbers are the result's, rounded; nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FORMATS", "estimate_cell", "format_frame", "format_table", "wide_table"]
+
+FORMATS = ("markdown", "latex", "html", "csv")
+"""Formats :func:`format_table` renders."""
+
+_SERIES = ("statistic", "rater", "reference")
+
+
+def _frame(result) -> pd.DataFrame:
+    table = getattr(result, "table", result)
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"expected a tidy DataFrame or a result with .table, got "
+                        f"{type(result).__name__}")
+    return table
+
+
+def estimate_cell(estimate, low=np.nan, high=np.nan, *, digits: int = 2) -> str:
+    """``estimate (low-high)``, rounded; ``to`` between negative bounds; ``-`` when undefined.
+
+    Examples
+    --------
+    >>> estimate_cell(0.6234, 0.55, 0.701)
+    '0.62 (0.55-0.70)'
+    >>> estimate_cell(-0.05, -0.21, 0.1, digits=3)
+    '-0.050 (-0.210 to 0.100)'
+    >>> estimate_cell(0.5), estimate_cell(float("nan"))
+    ('0.50', '-')
+    """
+    if pd.isna(estimate):
+        return "-"
+    text = f"{estimate:.{digits}f}"
+    if pd.isna(low) or pd.isna(high):
+        return text
+    sep = " to " if min(low, high) < 0 else "-"
+    return f"{text} ({low:.{digits}f}{sep}{high:.{digits}f})"
+
+
+def wide_table(result, *, index: str | Sequence[str] = "finding",
+               columns: str | Sequence[str] | None = None, digits: int = 2,
+               statistic: str | Sequence[str] | None = None, n_units: bool = False
+               ) -> pd.DataFrame:
+    """One row per finding (or ``index``), one column per statistic (or ``columns``).
+
+    Parameters
+    ----------
+    result : TableResult, NLPComparison or DataFrame
+        Tidy rows with ``finding, estimate, ci_low, ci_high`` and the columns named in
+        ``index`` and ``columns``.
+    index : str or sequence of str, default "finding"
+        Row keys.
+    columns : str or sequence of str, optional
+        Column keys (their values joined by " / " when several). Default: every one of
+        ``statistic, rater, reference`` that is not in ``index`` and takes more than one
+        value (``statistic`` alone when none varies).
+    digits : int, default 2
+        Decimals of estimates and bounds.
+    statistic : str or sequence of str, optional
+        Keep only these statistics.
+    n_units : bool, default False
+        Add an ``n`` column: the units behind each row (the largest ``n_units`` of the row).
+
+    Returns
+    -------
+    DataFrame
+        Strings ``estimate (low-high)``, ``-`` where undefined or absent, rows and columns in
+        the order they first appear in the result.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"finding": ["Mass", "Mass", "Nodule", "Nodule"],
+    ...                   "statistic": ["fleiss_kappa", "gwet_ac1"] * 2,
+    ...                   "estimate": [.6, .81, .4, .7], "ci_low": [.5, .7, .3, .6],
+    ...                   "ci_high": [.7, .9, .5, .8], "n_units": [50, 50, 48, 48]})
+    >>> wide_table(t, n_units=True).reset_index()
+      finding   n      fleiss_kappa          gwet_ac1
+    0    Mass  50  0.60 (0.50-0.70)  0.81 (0.70-0.90)
+    1  Nodule  48  0.40 (0.30-0.50)  0.70 (0.60-0.80)
+    """
+    table = _frame(result)
+    if statistic is not None:
+        keep = [statistic] if isinstance(statistic, str) else list(statistic)
+        table = table[table["statistic"].isin(keep)]
+    index = [index] if isinstance(index, str) else list(index)
+    if columns is None:
+        columns = [c for c in _SERIES if c in table.columns and c not in index
+                   and table[c].nunique(dropna=False) > 1] or (
+            ["statistic"] if "statistic" in table.columns and "statistic" not in index else [])
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    missing = [c for c in index + columns + ["estimate"] if c not in table.columns]
+    if missing:
+        raise KeyError(f"columns {missing} are not in the result; it has {list(table.columns)}")
+    lo = table["ci_low"] if "ci_low" in table else pd.Series(np.nan, index=table.index)
+    hi = table["ci_high"] if "ci_high" in table else pd.Series(np.nan, index=table.index)
+    cells = [estimate_cell(e, a, b, digits=digits)
+             for e, a, b in zip(table["estimate"], lo, hi)]
+    key = (table[columns].astype(str).agg(" / ".join, axis=1) if columns
+           else pd.Series("estimate", index=table.index))
+    long = table[index].assign(_col=key.to_numpy(), _cell=cells)
+    wide = long.pivot_table(index=index, columns="_col", values="_cell", aggfunc="first",
+                            sort=False)
+    row_order = table[index].drop_duplicates()
+    wide = wide.reindex(pd.MultiIndex.from_frame(row_order) if len(index) > 1
+                        else pd.Index(row_order[index[0]], name=index[0]))
+    wide = wide[list(pd.unique(key))].fillna("-")
+    wide.columns.name = None
+    if n_units and "n_units" in table:
+        n = table.groupby(index, sort=False)["n_units"].max()
+        wide.insert(0, "n", n.reindex(wide.index).to_numpy())
+    return wide
+
+
+def format_frame(frame: pd.DataFrame, format: Literal["markdown", "latex", "html", "csv"]
+                 = "markdown", *, index: bool = True, caption: str | None = None) -> str:
+    """Render a DataFrame as Markdown, LaTeX (booktabs), HTML or CSV.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(format_frame(pd.DataFrame({"a_b": [1]}), "markdown", index=False))
+    |   a_b |
+    |------:|
+    |     1 |
+    <BLANKLINE>
+    >>> "a\\\\_b" in format_frame(pd.DataFrame({"a_b": [1]}), "latex")
+    True
+    """
+    if format == "markdown":
+        return frame.to_markdown(index=index) + "\n"
+    if format == "latex":
+        return frame.to_latex(index=index, escape=True, caption=caption,
+                              column_format=None)
+    if format == "html":
+        return frame.to_html(index=index, na_rep="-", border=0, classes="adjudicate-table",
+                             escape=True)
+    if format == "csv":
+        return frame.to_csv(index=index)
+    raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
+
+
+def format_table(result, format: Literal["markdown", "latex", "html", "csv"] = "markdown", *,
+                 caption: str | None = None, **wide) -> str:
+    """A tidy result as a paper table: :func:`wide_table` rendered by :func:`format_frame`.
+
+    Parameters
+    ----------
+    result : TableResult, NLPComparison or DataFrame
+        Tidy rows (see :func:`wide_table`).
+    format : {"markdown", "latex", "html", "csv"}
+    caption : str, optional
+        LaTeX caption.
+    **wide
+        Options of :func:`wide_table` (``index``, ``columns``, ``digits``, ``statistic``,
+        ``n_units``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"finding": ["Mass"], "statistic": ["gwet_ac1"], "estimate": [.812],
+    ...                   "ci_low": [.7], "ci_high": [.9]})
+    >>> print(format_table(t, "markdown"))
+    | finding   | gwet_ac1         |
+    |:----------|:-----------------|
+    | Mass      | 0.81 (0.70-0.90) |
+    <BLANKLINE>
+    """
+    return format_frame(wide_table(result, **wide), format, caption=caption)
