@@ -104,13 +104,15 @@ def parser_notes(*sources) -> list[str]:
 
 def emit_comparison(result, fmt: str, parsed: list[str]) -> None:
     """Print a comparison result with the parsers' notes: among its notes (table, JSON), or
-    on stderr next to CSV, which stays machine-readable."""
+    on stderr next to CSV and the paper tables (Markdown, LaTeX), which stay clean."""
     import dataclasses
 
     from ..compare import format_comparison
 
-    if fmt == "csv":
-        emit(format_comparison(result, fmt))
+    if fmt in ("csv", *PAPER_FORMATS):
+        emit(format_comparison(result, fmt) if fmt == "csv" else paper_table(
+            result.table, fmt, index=["reference", "rater", "finding"], columns="statistic",
+            n_units=True))
         for text in parsed:
             note(text)
         return
@@ -407,3 +409,32 @@ def cell(est, lo, hi) -> str:
     from ..results import format_cell
 
     return format_cell(est, lo, hi)
+
+
+# --------------------------------------------------------------------------- output formats
+FORMATS = ("table", "csv", "json", "markdown", "latex")
+"""``--format`` of every command: a terminal table, tidy CSV/JSON, or a paper table."""
+
+PAPER_FORMATS = ("markdown", "latex")
+
+
+def format_option(p: argparse.ArgumentParser, *, choices=FORMATS, default: str = "table"
+                  ) -> None:
+    """``--format``, the same for every command (markdown/latex: a paper table)."""
+    p.add_argument("--format", choices=choices, default=default,
+                   help=f"output format (default {default}); markdown and latex give a wide "
+                        "'estimate (low-high)' table for a paper")
+
+
+def paper_table(result, fmt: str, **wide) -> str:
+    """A tidy result as a wide Markdown/LaTeX table (:func:`adjudicate.report.format_table`)."""
+    from ..report.tables import format_table
+
+    return format_table(result, fmt, **wide)
+
+
+def paper_frame(frame, fmt: str, *, index: bool = False) -> str:
+    """A plain DataFrame (counts, mismatch tables) as Markdown/LaTeX."""
+    from ..report.tables import format_frame
+
+    return format_frame(frame, fmt, index=index)

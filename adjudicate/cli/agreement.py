@@ -6,7 +6,18 @@ import json
 
 import pandas as pd
 
-from ._common import bootstrap_options, emit, input_options, load_ratings, parser_notes, split_ids
+from ._common import (
+    PAPER_FORMATS,
+    bootstrap_options,
+    emit,
+    format_option,
+    input_options,
+    load_ratings,
+    paper_frame,
+    paper_table,
+    parser_notes,
+    split_ids,
+)
 from ._common import note as stderr_note
 
 
@@ -31,7 +42,7 @@ def register(sub) -> None:
                    help="what to resample and compute standard errors over: the patients the "
                         "data carry (default; independent units, with a note, when they carry "
                         "none), 'unit' (independent images), or a per-unit metadata column")
-    g.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    format_option(g)
     input_options(g, readers=False, findings=False)
     g.set_defaults(run=run)
 
@@ -66,6 +77,14 @@ def run(args) -> int:
     table, settings = result.table, result.settings
     notes = parser_notes(ratings) + list(result.notes) + [w for w in warned
                                                           if w not in result.notes]
+    if args.format in PAPER_FORMATS:
+        text = paper_table(result, args.format, n_units=True)
+        if pairs is not None:
+            text += "\n" + paper_frame(pairs.round(3), args.format)
+        emit(text)
+        for line in notes:  # the table stays a table: notes go to stderr
+            stderr_note(line)
+        return 0
     if args.format in ("csv", "json"):
         out = table.copy()
         if pairs is not None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from ._common import DATASET_CHOICES, emit, input_options, load_ratings
+from ._common import (
+    DATASET_CHOICES,
+    PAPER_FORMATS,
+    emit,
+    format_option,
+    input_options,
+    load_ratings,
+)
 
 
 def register(sub) -> None:
@@ -13,7 +20,7 @@ def register(sub) -> None:
                    help="individual-readers files: NIH, or your own study in the long or wide "
                         "layout (CSV or Parquet), or a bundled dataset name (default: each "
                         "bundled readers file)")
-    a.add_argument("--format", choices=("text", "json"), default="text")
+    format_option(a, choices=("table", "text", "csv", "json", "markdown", "latex"))
     input_options(a)
     a.set_defaults(run=run)
 
@@ -38,6 +45,11 @@ def run(args) -> int:
             reports.append(audit(load_ratings(f, args)))
     if args.format == "json":
         emit(json.dumps([r.to_dict() for r in reports], indent=2))
+    elif args.format in PAPER_FORMATS or args.format == "csv":
+        from ..report.tables import audit_frames, format_sections
+
+        emit("\n".join(format_sections(audit_frames(r), args.format, title=f"Audit of {r.file}")
+                       for r in reports))
     else:
         emit("\n\n".join(r.to_text() for r in reports))
     return 0

@@ -8,6 +8,7 @@ from ._common import (
     DATASET_CHOICES,
     bootstrap_options,
     emit_comparison,
+    format_option,
     input_options,
     load_labels,
     load_ratings,
@@ -37,7 +38,7 @@ def comparison_options(p, *, findings: str = "all") -> None:
                    help=f"comma-separated findings (default: {findings})")
     policy_options(p)
     bootstrap_options(p, default_b=2000)
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    format_option(p)
 
 
 def register(sub) -> None:

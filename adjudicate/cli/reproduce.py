@@ -5,7 +5,18 @@ from __future__ import annotations
 import json
 import sys
 
-from ._common import check_outputs, emit, note, parser_notes, positive_int, seed_int, write_outputs
+from ._common import (
+    PAPER_FORMATS,
+    check_outputs,
+    emit,
+    format_option,
+    note,
+    paper_frame,
+    parser_notes,
+    positive_int,
+    seed_int,
+    write_outputs,
+)
 
 
 def register(sub) -> None:
@@ -20,6 +31,7 @@ def register(sub) -> None:
                          "('published' = the bundled test_labels.csv) instead of the CSV; "
                          "exit status 1 when anything differs (cells, or images or columns "
                          "present on one side only)")
+    format_option(ra, default=None)
     ra.set_defaults(run=run_all)
     rf = rs.add_parser("four-findings", help="majority vote of the initial reads vs the "
                                              "adjudicated labels")
@@ -34,7 +46,7 @@ def register(sub) -> None:
                     help="write the majority-vote standard (one row per image) as CSV")
     rf.add_argument("--decisions", metavar="FILE",
                     help="write the per-unit record of how each label was decided as CSV")
-    rf.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    format_option(rf)
     rf.set_defaults(run=run_four)
 
 
@@ -76,6 +88,13 @@ def run_all(args) -> int:
                             + f", {len(cols_pub)} of {path} not in ours"
                             + (f" ({', '.join(cols_pub[:5])}{', ...' if len(cols_pub) > 5 else ''})"
                                if cols_pub else ""))
+        if args.format in ("csv", "json", *PAPER_FORMATS):
+            emit(_frame_as(table, args.format), args.out)
+            from ..datasets import load_dataset
+
+            for line in parser_notes(load_dataset("all_findings").ratings):
+                note(line)
+            return 1 if problems else 0
         head = (f"reproduced {len(ours)} units x {ours.shape[1] - 2} label columns; compared with "
                 f"{path}: {'identical' if not problems else '; '.join(problems)}")
         from ..datasets import load_dataset
@@ -86,7 +105,10 @@ def run_all(args) -> int:
         if args.out:
             print(f"wrote the comparison to {args.out}", file=sys.stderr)
         return 1 if problems else 0
-    text = write_labels(ours, format="nih_all_findings_labels")
+    if args.format in ("json", *PAPER_FORMATS):  # default and csv: the published layout
+        text = _frame_as(ours, args.format)
+    else:
+        text = write_labels(ours, format="nih_all_findings_labels")
     emit(text, args.out)
     from ..datasets import load_dataset
 
@@ -140,6 +162,9 @@ def run_four(args) -> int:
         for text in notes:  # CSV stays machine-readable: notes go to stderr
             note(text)
         return 0
+    if args.format in PAPER_FORMATS:
+        emit(paper_frame(c.table.round(4), args.format))
+        return 0
     pol = c.policy
     lines = [
         "Majority vote of the initial reads vs the adjudicated labels (four findings)",
@@ -156,3 +181,12 @@ def run_four(args) -> int:
     ] + [f"note: {text}" for text in notes]
     emit("\n".join(lines))
     return 0
+
+
+def _frame_as(frame, fmt: str) -> str:
+    """A plain table as CSV, JSON records or a Markdown/LaTeX table."""
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    if fmt == "json":
+        return frame.to_json(orient="records", indent=2)
+    return paper_frame(frame, fmt)

@@ -15,7 +15,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMATS", "estimate_cell", "format_frame", "format_table", "wide_table"]
+__all__ = ["FORMATS", "audit_frames", "estimate_cell", "format_frame", "format_sections",
+           "format_table", "wide_table"]
 
 FORMATS = ("markdown", "latex", "html", "csv")
 """Formats :func:`format_table` renders."""
@@ -142,6 +143,8 @@ def format_frame(frame: pd.DataFrame, format: Literal["markdown", "latex", "html
     >>> "a\\\\_b" in format_frame(pd.DataFrame({"a_b": [1]}), "latex")
     True
     """
+    if index and any(n is not None for n in frame.index.names):
+        frame, index = frame.reset_index(), False  # named keys as ordinary, headed columns
     if format == "markdown":
         return frame.to_markdown(index=index) + "\n"
     if format == "latex":
@@ -186,3 +189,91 @@ def format_table(result, format: Literal["markdown", "latex", "html", "csv"] = "
     <BLANKLINE>
     """
     return format_frame(wide_table(result, **wide), format, caption=caption)
+
+
+def audit_frames(report) -> dict[str, pd.DataFrame]:
+    """The tables of an :func:`adjudicate.audit` report, by section title.
+
+    Parameters
+    ----------
+    report : AuditReport
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``summary`` (item, value), ``reads per unit``, ``category counts``, ``against the
+        documentation`` and, when there are any, ``duplicated (unit, reader) pairs`` and
+        ``units off the design``.
+
+    Examples
+    --------
+    >>> import adjudicate as adj
+    >>> frames = audit_frames(adj.audit(adj.dataset_path("all_findings", "readers")))
+    >>> list(frames)[:3]
+    ['summary', 'reads per unit', 'category counts']
+    >>> frames["summary"].set_index("item").loc["units", "value"]
+    '810'
+    """
+    d = report.to_dict()
+    summary = {"file": str(report.file), "format": report.format}
+    for k, v in d["summary"].items():
+        if isinstance(v, dict):
+            summary.update({f"{k}: {kk}": vv for kk, vv in v.items()})
+        else:
+            summary[k] = v
+    if d["design_reads_per_unit"]:
+        summary["design: reads per unit"] = d["design_reads_per_unit"]
+    summary.update({f"readers in set {k}": v for k, v in d["readers_per_set"].items()})
+    for e in d["encodings"]:
+        summary[f"encoding of {e['column']}"] = f"{e['values']} (others: {e['majority']})"
+    for i, note in enumerate(d["parse_notes"]):
+        summary[f"parser note {i + 1}"] = note
+    frames = {
+        "summary": pd.DataFrame({"item": list(summary), "value": [str(v) for v in
+                                                                  summary.values()]}),
+        "reads per unit": pd.DataFrame({"distinct readers": list(report.reads_per_unit),
+                                        "units": list(report.reads_per_unit.values())}),
+        "category counts": report.category_counts,
+        "against the documentation": report.documentation,
+    }
+    if len(report.duplicates):
+        frames["duplicated (unit, reader) pairs"] = report.duplicates
+    if len(report.off_design_units):
+        frames["units off the design"] = report.off_design_units
+    return frames
+
+
+def format_sections(sections: dict, format: Literal["markdown", "latex", "html", "csv"]
+                    = "markdown", *, title: str | None = None) -> str:
+    """Several titled DataFrames as one document (e.g. :func:`audit_frames`).
+
+    Markdown: ``## title`` headings; LaTeX: one ``table`` environment each, the title as its
+    caption; HTML: ``<h3>`` headings; CSV: one block per section after a ``# title`` line.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(format_sections({"counts": pd.DataFrame({"n": [3]})}, title="Audit"))
+    # Audit
+    <BLANKLINE>
+    ## counts
+    <BLANKLINE>
+    |   n |
+    |----:|
+    |   3 |
+    <BLANKLINE>
+    """
+    out = []
+    if title:
+        out.append({"markdown": f"# {title}\n", "html": f"<h2>{title}</h2>",
+                    "latex": f"% {title}", "csv": f"# {title}"}.get(format, title))
+    for name, frame in sections.items():
+        if format == "markdown":
+            out += [f"## {name}\n", format_frame(frame, format, index=False)]
+        elif format == "latex":
+            out.append(format_frame(frame, format, index=False, caption=name))
+        elif format == "html":
+            out += [f"<h3>{name}</h3>", format_frame(frame, format, index=False)]
+        else:
+            out += [f"# {name}", format_frame(frame, format, index=False)]
+    return "\n".join(out)
