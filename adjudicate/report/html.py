@@ -1,0 +1,640 @@
+"""One self-contained HTML report of a reader study, and the same tables as CSV.
+
+Three steps, kept apart so that the report renders results and never recomputes them:
+
+1. :func:`report_settings` -- every option that changes a number (reader panel, HEDGE and tie
+   policies, resamples, the seed -- drawn and recorded when not given --, confidence level,
+   clustering), plus the package and dependency versions and the SHA-256 of every input file.
+   Saved as ``settings.json``; ``adjudicate report --settings settings.json`` reruns it.
+2. :func:`collect_results` -- calls the public API once per section (audit, reproduction,
+   agreement, pairwise kappa, readers and NLP labels against the reference, the model when
+   scores are given and the package can evaluate them) and keeps what comes back.
+3. :func:`render_html` / :func:`write_report` -- tables and figures from those results: one
+   HTML file (figures embedded as base64 PNG; no network needed), the CSVs and the settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import html
+import inspect
+import io
+import json
+import platform
+import warnings
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import figures as _figures
+from .tables import audit_frames, format_frame, wide_table
+
+__all__ = ["DEFAULT_RESAMPLES", "ReportResults", "build_report", "collect_results",
+           "render_html", "report_settings", "write_report"]
+
+DEFAULT_RESAMPLES = 500
+"""Bootstrap replicates of the report by default: enough for a first look in seconds; use
+``n_resamples=2000`` or more (CLI ``--bootstrap``) for the numbers of a paper."""
+
+DATASETS = ("all-findings", "four-findings")
+_DEPENDENCIES = ("numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "krippendorff",
+                 "matplotlib", "tabulate", "jinja2")
+_AGREEMENT_FIGURE = ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha")
+
+
+# --------------------------------------------------------------------------- settings
+def _sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _versions() -> dict:
+    import adjudicate
+
+    out = {"adjudicate": adjudicate.__version__, "python": platform.python_version()}
+    for name in _DEPENDENCIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _input_files(source: str, scores) -> dict:
+    """Every file the numbers come from -> its SHA-256."""
+    import adjudicate as adj
+
+    if source in DATASETS:
+        name = source.replace("-", "_")
+        roles = ("readers", "labels") if name == "all_findings" else (
+            "readers", "test_labels", "validation_labels")
+        paths = [adj.dataset_path(name, r) for r in roles]
+        if name == "all_findings":  # the NIH metadata and NLP labels come from here
+            paths.append(adj.dataset_path("four_findings", "test_labels"))
+    else:
+        paths = [Path(source)]
+    paths += [Path(s) for s in scores]
+    return {str(p): _sha256(p) for p in paths}
+
+
+def _draw_seed() -> int:
+    from ..resample import _fresh_seed
+
+    return int(_fresh_seed(None) % (2**32))
+
+
+def report_settings(source: str = "all-findings", *, scores=(), readers=None,
+                    hedge: str = "category", vote_hedge: str = "negative",
+                    ties: str | None = None, n_resamples: int = DEFAULT_RESAMPLES,
+                    seed: int | None = None, confidence_level: float = 0.95,
+                    method: str = "bca", clusters: str = "patient") -> dict:
+    """Every option of a report, the seed drawn when none is given, versions and file hashes.
+
+    Parameters
+    ----------
+    source : {"all-findings", "four-findings"} or path
+        A bundled dataset or an individual-readers file.
+    scores : sequence of path, optional
+        Model score files (the model section).
+    readers : sequence of str, optional
+        The reader panel (default: every reader).
+    hedge : {"category", "negative", "positive", "missing"}
+        HEDGE in the agreement statistics.
+    vote_hedge : str
+        HEDGE in votes and in the comparison with the reference.
+    ties : str, optional
+        Tie policy of the votes (default: the package's default, recorded).
+    n_resamples : int
+        Bootstrap replicates.
+    seed : int, optional
+        Drawn, and recorded, when not given.
+    confidence_level : float
+    method : {"bca", "percentile"}
+    clusters : {"patient", "unit"}
+        Resample patients (images of one patient together) or images.
+
+    Returns
+    -------
+    dict
+        JSON-able; :func:`collect_results` takes it, ``settings.json`` holds it.
+
+    Examples
+    --------
+    >>> s = report_settings("all-findings", seed=3)
+    >>> s["seed"], s["n_resamples"], s["clusters"], len(s["input_sha256"])
+    (3, 500, 'patient', 3)
+    >>> isinstance(report_settings()["seed"], int)   # drawn and recorded
+    True
+    """
+    import adjudicate as adj
+
+    if source not in DATASETS and not Path(source).is_file():
+        raise FileNotFoundError(f"{source}: no such file (or a dataset: {', '.join(DATASETS)})")
+    if clusters not in ("patient", "unit"):
+        raise ValueError(f"clusters must be 'patient' or 'unit', got {clusters!r}")
+    if not 0 < confidence_level < 1:
+        raise ValueError(f"confidence_level must lie in (0, 1), got {confidence_level}")
+    if int(n_resamples) < 1:
+        raise ValueError("n_resamples must be a positive number of replicates")
+    if ties is None:
+        ties = inspect.signature(adj.majority_vote).parameters["ties"].default
+    return {
+        "source": str(source), "scores": [str(s) for s in scores],
+        "readers": None if readers is None else [str(r) for r in readers],
+        "hedge": hedge, "vote_hedge": vote_hedge, "ties": ties,
+        "n_resamples": int(n_resamples),
+        "seed": _draw_seed() if seed is None else int(seed),
+        "seed_given": seed is not None,
+        "confidence_level": float(confidence_level), "method": method, "clusters": clusters,
+        "versions": _versions(), "input_sha256": _input_files(str(source), scores),
+        "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# --------------------------------------------------------------------------- results
+def _call(fn, *args, **kwargs):
+    """Call a public function with the options it takes (names changed between versions:
+    ``level`` -> ``confidence_level``; ``clusters`` "patient" -> None = the data's own)."""
+    params = inspect.signature(fn).parameters
+    if "confidence_level" in kwargs and "confidence_level" not in params and "level" in params:
+        kwargs["level"] = kwargs.pop("confidence_level")
+    if kwargs.get("clusters") == "patient" and "clusters" in params \
+            and params["clusters"].default is None:
+        kwargs["clusters"] = None  # the new vocabulary: None = the clusters the data carry
+    return fn(*args, **{k: v for k, v in kwargs.items() if k in params})
+
+
+def _tidy(result) -> pd.DataFrame:
+    return getattr(result, "table", result)
+
+
+@dataclass
+class ReportResults:
+    """What the report shows, as the public API returned it (nothing recomputed later).
+
+    Attributes
+    ----------
+    settings : dict
+        :func:`report_settings`.
+    audits : list of AuditReport
+    reproduction : DataFrame or None
+        The published-vs-rebuilt comparison (bundled datasets).
+    agreement : TableResult or DataFrame
+    pairs : DataFrame
+        Pairwise Cohen's kappa (tidy).
+    comparison : object or None
+        Readers (and NLP labels) against the reference: an ``NLPComparison`` for the
+        bundled data, a tidy accuracy table against the leave-one-out majority otherwise.
+    model : object or None
+    notes : list of str
+        Per section, what the reader of the report must know (what was skipped and why).
+    """
+
+    settings: dict
+    audits: list = field(default_factory=list)
+    reproduction: pd.DataFrame | None = None
+    reproduction_text: str = ""
+    agreement: object = None
+    pairs: pd.DataFrame | None = None
+    comparison: object = None
+    model: object = None
+    notes: dict = field(default_factory=dict)
+
+
+def collect_results(settings: dict) -> ReportResults:
+    """Run every analysis of the report with exactly ``settings``, through the public API.
+
+    Examples
+    --------
+    >>> s = report_settings("all-findings", seed=1, n_resamples=20)
+    >>> res = collect_results(s)
+    >>> res.reproduction["n_mismatch"].sum(), sorted(set(res.pairs["finding"]))[:2]
+    (0, ['Abnormal', 'Atelectasis'])
+    """
+    import adjudicate as adj
+
+    s = settings
+    res = ReportResults(settings=s, notes={k: [] for k in
+                                           ("audit", "reproduction", "agreement",
+                                            "comparison", "model")})
+    now = {k: v for k, v in _input_files(s["source"], s["scores"]).items()}
+    changed = [p for p, h in s["input_sha256"].items() if now.get(p) != h]
+    if changed:
+        raise ValueError(f"input files changed since the settings were written: {changed}")
+    boot = dict(n_resamples=s["n_resamples"], seed=s["seed"], method=s["method"],
+                confidence_level=s["confidence_level"], clusters=s["clusters"])
+    bundled = s["source"] in DATASETS
+    name = s["source"].replace("-", "_")
+    if bundled:
+        ds = adj.load_dataset(name)
+        ratings, readers_file = ds.ratings, adj.dataset_path(name, "readers")
+    else:
+        ds, readers_file = None, s["source"]
+        ratings = adj.read_readers(s["source"])
+    res.audits = [adj.audit(readers_file)]
+    if s["readers"]:
+        ratings = ratings.select(readers=s["readers"])
+        res.notes["agreement"].append(f"reader panel: {', '.join(s['readers'])}")
+
+    # reproduction of the published reference standard
+    if name == "all_findings":
+        published = adj.io.read_labels(adj.dataset_path(name, "labels")).labels
+        ours = adj.reproduce_all_findings(ds)
+        from ..io import read_table
+        pub = read_table(adj.dataset_path(name, "labels"), kind="labels").data
+        res.reproduction = adj.compare_label_tables(ours, pub)
+        total = int(res.reproduction["n_mismatch"].fillna(0).sum())
+        res.reproduction_text = (
+            f"Majority vote of the ground-truth readers {', '.join(adj.GROUND_TRUTH_READERS)} "
+            f"with the Other rule, {len(ours)} images x {published.shape[1]} columns: "
+            + ("identical to the published test_labels.csv, cell for cell." if total == 0
+               else f"{total} cells differ from the published labels."))
+    elif name == "four_findings":
+        c = _call(adj.compare_four_findings, ds, hedge=s["vote_hedge"], ties=s["ties"],
+                  seed=s["seed"])
+        res.reproduction = c.table
+        res.reproduction_text = (
+            "Majority vote of the initial reads against the adjudicated labels (the published "
+            f"labels were adjudicated, so they are not expected to equal a vote); policies "
+            f"{json.dumps({k: v for k, v in c.policy.items() if k != 'readers'})}.")
+    else:
+        res.notes["reproduction"].append("no published reference standard for this file: "
+                                         "nothing to reproduce")
+
+    # agreement with intervals; the pairwise matrix of the same HEDGE view
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res.agreement = _call(adj.agreement_table, ratings, hedge=s["hedge"],
+                              ci="bootstrap", **boot)
+        view, _ = adj.agreement.hedge_view(ratings, s["hedge"])
+        res.pairs = adj.pairwise_kappa(view)
+    res.notes["agreement"] += sorted({str(w.message) for w in caught})
+    if not isinstance(res.pairs, pd.DataFrame) or "finding" not in res.pairs:
+        m = res.pairs  # one finding: the matrix -> tidy pairs
+        i, j = np.triu_indices(len(m), 1)
+        res.pairs = pd.DataFrame({"finding": ratings.findings[0], "rater_1": m.index[i],
+                                  "rater_2": m.columns[j], "kappa": m.to_numpy()[i, j]}
+                                 ).dropna(subset=["kappa"])
+
+    # readers (and the NLP labels) against the reference
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if bundled:
+            res.comparison = _call(adj.compare_nlp, name, hedge=s["vote_hedge"],
+                                   ties=s["ties"], **boot)
+        else:
+            res.comparison = _call(adj.accuracy_table, ratings, "leave-one-out",
+                                   hedge=s["vote_hedge"], ties=s["ties"], **boot)
+            res.notes["comparison"].append(
+                "no reference standard given with the file: every reader against the "
+                "majority of the other readers of each image (leave-one-out)")
+    res.notes["comparison"] += sorted({str(w.message) for w in caught})
+
+    # the model (when scores are given and the package can evaluate them)
+    if s["scores"]:
+        evaluate = getattr(adj, "evaluate_model", None)
+        if evaluate is None:
+            res.notes["model"].append(
+                "scores given, but this version of adjudicate has no evaluate_model: "
+                "model section skipped")
+        else:
+            try:
+                res.model = [_call(evaluate, f, dataset=name if bundled else None,
+                                   ratings=ratings, **boot) for f in s["scores"]]
+            except (TypeError, ValueError, KeyError) as e:
+                res.notes["model"].append(f"model section skipped: evaluate_model failed: {e}")
+    return res
+
+
+# --------------------------------------------------------------------------- rendering
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:62rem;
+margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45;font-size:15px}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;
+padding-bottom:.2rem;margin-top:2.2rem}h3{font-size:1.05rem;margin-top:1.4rem}
+.wrap{overflow-x:auto;margin:.5rem 0 1rem}
+table{border-collapse:collapse;font-size:12.5px;font-variant-numeric:tabular-nums}
+th,td{padding:.2rem .55rem;border-bottom:1px solid #e5e5e5;text-align:left;white-space:nowrap}
+th{background:#f6f6f6}
+figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:13px;color:#555}.note{color:#555;font-size:13px}
+.todo{color:#a33}.done{color:#262}nav ol{columns:2;font-size:14px}
+code,pre{background:#f4f4f4;padding:.1rem .3rem;border-radius:3px;font-size:13px}
+pre{padding:.6rem;overflow-x:auto}
+"""
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figure(fig, caption: str, alt: str) -> str:
+    return (f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{_png(fig)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _table(frame: pd.DataFrame, index: bool = False) -> str:
+    return f'<div class="wrap">{format_frame(frame, "html", index=index)}</div>'
+
+
+def _notes(notes) -> str:
+    return "".join(f'<p class="note">Note: {html.escape(str(n))}</p>' for n in notes)
+
+
+def _p(text: str) -> str:
+    return f"<p>{html.escape(text)}</p>"
+
+
+def _settings_rows(s: dict) -> pd.DataFrame:
+    rows = [("source", s["source"]), ("reader panel", ", ".join(s["readers"]) if s["readers"]
+                                      else "all readers"),
+            ("HEDGE in agreement", s["hedge"]), ("HEDGE in votes and comparisons",
+                                                  s["vote_hedge"]),
+            ("ties of votes", s["ties"]), ("bootstrap resamples", s["n_resamples"]),
+            ("seed", f"{s['seed']}" + ("" if s["seed_given"] else " (drawn, not given)")),
+            ("confidence level", s["confidence_level"]), ("interval method", s["method"]),
+            ("resampled (clusters)", "patients" if s["clusters"] == "patient" else "images"),
+            ("model score files", ", ".join(s["scores"]) or "none"),
+            ("created", s["created"])]
+    rows += [(f"version of {k}", v) for k, v in s["versions"].items()]
+    rows += [(f"SHA-256 of {Path(p).parent.name}/{Path(p).name}", h)
+             for p, h in s["input_sha256"].items()]
+    return pd.DataFrame(rows, columns=["setting", "value"])
+
+
+def _comparison_frames(results: ReportResults):
+    """(tidy accuracy rows, reference name) of the comparison section."""
+    comp = results.comparison
+    table = _tidy(comp)
+    ref = getattr(comp, "reference", None) or (table["reference"].iloc[0] if len(table) else "")
+    return table, ref
+
+
+def _checklist(results: ReportResults) -> pd.DataFrame:
+    """GRRAS (Kottner et al. 2011) and STARD 2015 items: what the software can fill."""
+    s = results.settings
+    a = _tidy(results.agreement)
+    au = results.audits[0].summary if results.audits else {}
+    n_units, n_readers = au.get("units"), au.get("readers")
+    clusters = "patients" if s["clusters"] == "patient" else "images"
+    stats = ", ".join(pd.unique(a["statistic"])) if len(a) else "none"
+    ci = (f"{s['confidence_level']:.0%} {s['method']} bootstrap intervals, {s['n_resamples']} "
+          f"resamples of {clusters}, seed {s['seed']}")
+    todo = "to be completed by the authors"
+    table, ref = _comparison_frames(results)
+    cells = {c for c in ("tp", "fp", "fn", "tn") if c in table}
+    grras = [
+        ("GRRAS 1", "Title/abstract: reliability or agreement investigated", todo),
+        ("GRRAS 2", "Measurement device of interest", f"findings rated: "
+         f"{', '.join(pd.unique(a['finding']))}; " + todo),
+        ("GRRAS 3", "Subject population", f"{n_units} images of {au.get('patients')} "
+         "patients in the file; population: " + todo),
+        ("GRRAS 4", "Rater population", f"{n_readers} readers in the file; who they are: "
+         + todo),
+        ("GRRAS 5", "What is known about reliability", todo),
+        ("GRRAS 6", "Sample size: raters, subjects, replicates",
+         f"{n_readers} readers, {n_units} images, reads per image "
+         f"{results.audits[0].reads_per_unit if results.audits else '?'} (distinct readers: "
+         "images); how it was chosen: " + todo),
+        ("GRRAS 7", "Sampling method", todo),
+        ("GRRAS 8", "Rating process (blinding, information available)", todo),
+        ("GRRAS 9", "Ratings made independently?", todo),
+        ("GRRAS 10", "Statistical analysis", f"statistics: {stats}; HEDGE: {s['hedge']}; "
+         + ci),
+        ("GRRAS 11", "Actual numbers of raters, subjects, replicates",
+         "per finding in the agreement table (n_units: images read at least twice)"),
+        ("GRRAS 12", "Sample characteristics of raters and subjects", todo),
+        ("GRRAS 13", "Estimates with their uncertainty", "Agreement section: " + ci),
+        ("GRRAS 14", "Practical relevance", todo),
+        ("GRRAS 15", "Detailed results", "every table as CSV beside this report"),
+    ]
+    stard = [
+        ("STARD 1-9", "Title, abstract, background, design, participants, setting", todo),
+        ("STARD 10a", "Index test", "readers' reads and NLP labels as given; " + todo),
+        ("STARD 10b", "Reference standard", f"reference '{ref}' (see the notes of the "
+         "comparison section); " + todo),
+        ("STARD 11", "Rationale for the reference standard", todo),
+        ("STARD 12a/b", "Positivity: definition and cut-off",
+         f"a read is positive when YES; HEDGE in votes and comparisons: {s['vote_hedge']}; "
+         "model thresholds: " + todo),
+        ("STARD 13a/b", "Information available to index test and reference readers", todo),
+        ("STARD 14", "Methods for estimating accuracy", "sensitivity, specificity, PPV, NPV, "
+         "kappa, agreement, prevalence; " + ci + "; Wilson intervals in the CSV"),
+        ("STARD 15", "Indeterminate results", f"HEDGE reads: {s['vote_hedge']}; tied votes: "
+         f"{s['ties']} (counted in n_excluded)"),
+        ("STARD 16", "Missing data", "reads not made are missing, never NO; images without "
+         "a label on one side are excluded and counted (n_excluded); see the audit"),
+        ("STARD 17", "Analyses of variability", "per finding and per reader, leave-one-out; "
+         "pre-specified or exploratory: " + todo),
+        ("STARD 18", "Intended sample size", todo),
+        ("STARD 19", "Flow of participants", f"{n_units} images in the file; counts per "
+         "finding (n_units, n_excluded) in the comparison CSV; a diagram: " + todo),
+        ("STARD 20-22", "Characteristics, severity, interval between tests", todo),
+        ("STARD 23", "Cross tabulation of index test by reference",
+         "tp, fp, fn, tn per rater and finding in comparison.csv" if cells == {"tp", "fp",
+                                                                              "fn", "tn"}
+         else todo),
+        ("STARD 24", "Estimates of accuracy with 95% CIs", "Comparison section: " + ci),
+        ("STARD 25-30", "Adverse events, limitations, implications, registration, protocol, "
+         "funding", todo),
+    ]
+    return pd.DataFrame(grras + stard, columns=["item", "what", "filled by adjudicate"])
+
+
+def _sections(results: ReportResults) -> list[tuple[str, str, str]]:
+    """(anchor, title, body HTML) of each section."""
+    s = results.settings
+    level = f"{s['confidence_level']:.0%}"
+    out = []
+    # settings
+    rerun = "adjudicate report --settings settings.json --out DIR"
+    body = (_p("Every number below was produced with exactly these settings; settings.json "
+               "beside this file holds them, and rerunning") + f"<pre>{html.escape(rerun)}</pre>"
+            + _p("gives the same numbers (the input files are checked against their "
+                 "SHA-256 first).") + _table(_settings_rows(s)))
+    out.append(("settings", "Settings and reproducibility", body))
+    # audit
+    body = ""
+    for rep in results.audits:
+        body += f"<h3>{html.escape(str(rep.file))}</h3>"
+        for title, frame in audit_frames(rep).items():
+            body += f"<h4>{html.escape(title)}</h4>" + _table(frame)
+    out.append(("audit", "Data audit", body + _notes(results.notes.get("audit", []))))
+    # reproduction
+    body = _p(results.reproduction_text) if results.reproduction_text else ""
+    if results.reproduction is not None:
+        body += _table(results.reproduction.round(4))
+    out.append(("reproduction", "Reproduction of the published reference standard",
+                body + _notes(results.notes.get("reproduction", []))))
+    # agreement
+    a = _tidy(results.agreement)
+    method = ", ".join(pd.unique(a["method"])) if len(a) else ""
+    body = _p(f"Cells: estimate ({level} interval: {method}). n = images read at least "
+              "twice.") + _table(wide_table(a, n_units=True, digits=3), index=True)
+    shown = [st for st in _AGREEMENT_FIGURE if st in set(a["statistic"])]
+    if shown:
+        fig = _figures.forest_plot(a, statistic=shown)
+        body += _figure(fig, f"Agreement with {level} intervals, per finding.",
+                        "forest plot of agreement statistics")
+    if results.pairs is not None and len(results.pairs):
+        readers = pd.unique(pd.concat([results.pairs["rater_1"], results.pairs["rater_2"]]))
+        labels = dict(zip(readers, _figures._short_labels(readers)))
+        fig = _figures.kappa_heatmap(results.pairs)
+        key = "; ".join(f"{v} = {k}" for k, v in labels.items() if v != k)
+        body += _figure(fig, "Cohen's kappa of every pair of readers (below the diagonal) and "
+                        "the images both read (above)." + (f" Readers: {key}." if key else ""),
+                        "reader by reader kappa heatmaps")
+    out.append(("agreement", "Agreement with intervals",
+                body + _notes(results.notes.get("agreement", []))))
+    # comparison
+    table, ref = _comparison_frames(results)
+    comp = results.comparison
+    body = ""
+    for n in getattr(comp, "notes", ()):
+        body += _notes([n])
+    if "rater" in table:
+        nlp = table[table["rater"] == "nlp"]
+        if len(nlp):
+            body += "<h3>NLP labels against the reference</h3>" + _table(
+                wide_table(nlp, index="finding", columns="statistic", n_units=True),
+                index=True)
+            fig = _figures.forest_plot(nlp, statistic=["sensitivity", "specificity"],
+                                       by="statistic", xlabel="estimate")
+            body += _figure(fig, f"NLP labels against the {ref} reference: sensitivity and "
+                            f"specificity with {level} intervals.", "forest plot of NLP accuracy")
+        readers = table[(table["rater"] != "nlp") & (table["rater"] != ref)]
+        if len(readers):
+            body += "<h3>Readers against the reference</h3>" + _table(
+                wide_table(readers, index=["reference", "rater", "finding"],
+                           columns="statistic", n_units=True), index=True)
+        if "prevalence" in set(table["statistic"]):
+            body += _figure(_figures.prevalence_plot(table),
+                            "Share of images called positive by each reader (grey), the "
+                            f"reference and the NLP labels, with {level} intervals.",
+                            "prevalence by source")
+        diffs = getattr(comp, "differences", None)
+        if diffs is not None and len(diffs):
+            body += "<h3>Reader minus NLP (paired)</h3>" + _table(
+                wide_table(diffs, index=["reference", "rater", "finding"],
+                           columns="statistic"), index=True)
+    out.append(("comparison", "Readers and NLP labels against the reference",
+                body + _notes(results.notes.get("comparison", []))))
+    # model
+    body = ""
+    for m in results.model or []:
+        t = _tidy(m)
+        if isinstance(t, pd.DataFrame) and len(t):
+            body += _table(wide_table(t, n_units=True, digits=3), index=True)
+        roc = getattr(m, "roc", None)
+        if isinstance(roc, pd.DataFrame):
+            body += _figure(_figures.roc_plot(roc), "ROC curve.", "ROC curve")
+    if not s["scores"]:
+        body += _p("No model scores given (adjudicate report --scores FILE adds this section).")
+    out.append(("model", "Model", body + _notes(results.notes.get("model", []))))
+    # checklist
+    body = (_p("What the software can fill of GRRAS (Kottner et al., J Clin Epidemiol 2011) "
+               "and STARD 2015 (Bossuyt et al., BMJ 2015); the rest is marked to be completed "
+               "by the authors.") + _table(_checklist(results)))
+    out.append(("checklist", "Reporting checklist", body))
+    return out
+
+
+def render_html(results: ReportResults) -> str:
+    """The report as one self-contained HTML page (figures embedded; no network).
+
+    Examples
+    --------
+    >>> res = collect_results(report_settings("all-findings", seed=1, n_resamples=20))
+    >>> page = render_html(res)
+    >>> page.startswith("<!DOCTYPE html>"), 'src="http' in page, page.count("<img")
+    (True, False, 3)
+    """
+    s = results.settings
+    sections = _sections(results)
+    nav = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t, _ in sections)
+    body = "".join(f'<section id="{a}"><h2>{html.escape(t)}</h2>{b}</section>'
+                   for a, t, b in sections)
+    title = f"adjudicate report: {s['source']}"
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>"
+        f"<p class=\"note\">adjudicate {html.escape(str(s['versions']['adjudicate']))}, "
+        f"{html.escape(s['created'])}; seed {s['seed']}, {s['n_resamples']} resamples.</p>"
+        f"<nav><ol>{nav}</ol></nav>{body}</body></html>\n")
+
+
+def write_report(results: ReportResults, out) -> Path:
+    """Write ``report.html``, ``settings.json`` and every table as CSV into ``out``.
+
+    Returns
+    -------
+    Path
+        The HTML file.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    page = render_html(results)
+    (out / "settings.json").write_text(json.dumps(results.settings, indent=2) + "\n",
+                                       encoding="utf-8")
+    for rep in results.audits:
+        stem = Path(str(rep.file)).stem
+        for title, frame in audit_frames(rep).items():
+            slug = "".join(c if c.isalnum() else "_" for c in title).strip("_")
+            frame.to_csv(out / f"audit_{stem}_{slug}.csv", index=False)
+    if results.reproduction is not None:
+        results.reproduction.to_csv(out / "reproduction.csv", index=False)
+    _tidy(results.agreement).to_csv(out / "agreement.csv", index=False)
+    if results.pairs is not None:
+        results.pairs.to_csv(out / "pairwise_kappa.csv", index=False)
+    comp = results.comparison
+    if comp is not None:
+        frame = comp.to_frame() if hasattr(comp, "to_frame") else _tidy(comp)
+        frame.to_csv(out / "comparison.csv", index=False)
+    for i, m in enumerate(results.model or []):
+        t = _tidy(m)
+        if isinstance(t, pd.DataFrame):
+            t.to_csv(out / f"model_{i + 1}.csv", index=False)
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def build_report(source: str = "all-findings", out="report", **options) -> Path:
+    """Settings, results and files in one call: ``write_report(collect_results(...), out)``.
+
+    Parameters
+    ----------
+    source : str
+        A bundled dataset or an individual-readers file (see :func:`report_settings`).
+    out : path
+        Output directory.
+    **options
+        Options of :func:`report_settings`.
+
+    Returns
+    -------
+    Path
+        The HTML file.
+
+    Examples
+    --------
+    >>> import tempfile, json, pathlib
+    >>> d = tempfile.mkdtemp()
+    >>> page = build_report("all-findings", d, n_resamples=20, seed=1)
+    >>> json.loads((pathlib.Path(d) / "settings.json").read_text())["seed"]
+    1
+    """
+    return write_report(collect_results(report_settings(source, **options)), out)
+
