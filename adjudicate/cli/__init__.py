@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import argparse
 
-from . import agreement, audit, compare, compare_nlp, evaluate, reproduce, sensitivity, vote
+from . import (
+    agreement,
+    audit,
+    compare,
+    compare_nlp,
+    evaluate,
+    report,
+    reproduce,
+    sensitivity,
+    vote,
+)
 from ._common import fail
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (audit, reproduce, vote, agreement, compare, compare_nlp, evaluate, sensitivity)
+COMMANDS = (audit, reproduce, vote, agreement, compare, compare_nlp, evaluate, sensitivity,
+            report)
 """The command modules, in the order ``adjudicate --help`` lists them."""
 
 
