@@ -1,14 +1,30 @@
-"""The HTML report: self-contained, rendered from the results, rerunnable from its settings."""
+"""The HTML report: self-contained, rendered from the results, rerunnable from its settings.
+
+In a real browser: headless Chromium (Debian package ``chromium``) loads the report with a
+probe script prepended that records JavaScript errors and ``console.error`` calls and, once
+the page has loaded, counts images that failed to decode; ``--dump-dom`` returns the DOM with
+the probe's findings. A page with a broken image and a script error checks that the probe does
+catch them. A screenshot of the report goes to ``$ADJUDICATE_SCREENSHOT_DIR`` (default: the
+test's tmp dir). Skipped, saying why, where Chromium is absent.
+"""
 
 import json
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import adjudicate as adj
 from adjudicate.cli import main
-from adjudicate.report.html import collect_results, render_html, report_settings, write_report
+from adjudicate.report.html import collect_results, report_settings, write_report
+
+
+def _boom(*args, **kwargs):
+    raise AssertionError("the report recomputed a statistic while rendering")
 
 
 @pytest.fixture(scope="module")
@@ -16,11 +32,16 @@ def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     results = collect_results(report_settings("all-findings", n_resamples=30,
                                               method="percentile"))
-    return results, write_report(results, out)
+    with pytest.MonkeyPatch.context() as mp:  # rendering only renders: no statistic is called
+        for name in ("agreement_table", "compare_nlp", "pairwise_kappa", "accuracy_table",
+                     "audit", "compare_label_tables", "load_dataset", "majority_vote"):
+            mp.setattr(adj, name, _boom)
+        path = write_report(results, out)
+    return results, path
 
 
 def test_self_contained_page_with_every_section(report):
-    results, path = report
+    _results, path = report
     page = path.read_text(encoding="utf-8")
     # no network: no external scripts, stylesheets or images; figures are data: URIs
     assert not re.search(r'(src|href)="(https?:)?//', page)
@@ -34,20 +55,25 @@ def test_self_contained_page_with_every_section(report):
     assert "identical to the published test_labels.csv" in page
 
 
-def test_seed_drawn_recorded_and_rerun_gives_the_same_numbers(report, tmp_path):
+def test_seed_drawn_recorded_and_rerun_gives_the_same_numbers(report, tmp_path, monkeypatch):
     results, path = report
     saved = json.loads((path.parent / "settings.json").read_text())
     assert isinstance(saved["seed"], int) and saved["seed_given"] is False
     assert f"seed {saved['seed']}" in path.read_text()
+    rerun = {}
+    monkeypatch.setattr("adjudicate.report.html.write_report",  # skip drawing the figures
+                        lambda res, out: rerun.setdefault("results", res) and tmp_path)
     assert main(["report", "--settings", str(path.parent / "settings.json"), "--out",
                  str(tmp_path)]) == 0
-    for name in ("agreement.csv", "comparison.csv", "pairwise_kappa.csv"):
-        pd.testing.assert_frame_equal(pd.read_csv(path.parent / name),
-                                      pd.read_csv(tmp_path / name))
+    again = rerun["results"]
+    assert again.settings["seed"] == saved["seed"]
+    pd.testing.assert_frame_equal(again.comparison.to_frame(), results.comparison.to_frame())
+    pd.testing.assert_frame_equal(getattr(again.agreement, "table", again.agreement),
+                                  getattr(results.agreement, "table", results.agreement))
 
 
 def test_tables_in_the_page_are_the_csv_numbers(report):
-    results, path = report
+    _results, path = report
     page = path.read_text()
     agreement = pd.read_csv(path.parent / "agreement.csv")
     row = agreement[(agreement.finding == "Pneumothorax")
@@ -63,7 +89,7 @@ def test_tables_in_the_page_are_the_csv_numbers(report):
 
 
 def test_checklist_fills_counts_and_marks_the_rest(report):
-    results, path = report
+    _results, path = report
     page = path.read_text()
     assert "5 readers, 810 images" in page  # the dataset README: 810 images, 5 readers
     assert "532 patients" in page
@@ -88,7 +114,9 @@ def test_changed_input_is_refused(tmp_path):
 
 
 def test_own_file_and_scores_without_evaluate(tmp_path, capsys):
-    path = adj.dataset_path("four_findings", "readers")
+    lines = adj.dataset_path("four_findings", "readers").read_text().splitlines(keepends=True)
+    path = tmp_path / "readers.csv"
+    path.write_text("".join(lines[:1500]))  # a small study in the NIH layout
     assert main(["report", str(path), "--out", str(tmp_path), "--bootstrap", "10", "--seed",
                  "1", "--method", "percentile", "--scores", str(path)]) == 0
     page = (tmp_path / "report.html").read_text()
@@ -103,13 +131,74 @@ def test_cli_bad_source_is_one_line(capsys, tmp_path):
     assert err.count("\n") == 1 and "nope.csv" in err
 
 
-def test_render_never_recomputes(report, monkeypatch):
-    results, _ = report
+# --------------------------------------------------------------------------- in Chromium
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium; "
+                             ".ci/run installs it when running as root)")
 
-    def boom(*a, **k):
-        raise AssertionError("the report recomputed a statistic")
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(
+  e.message || ("failed to load " + (e.target && (e.target.src || e.target.href)))), true);
+const _err = console.error;
+console.error = (...a) => { window.__errors.push(a.join(" ")); _err(...a); };
+window.addEventListener("load", () => {
+  const imgs = [...document.images];
+  const broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).length;
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({images: imgs.length, broken: broken,
+                                      errors: window.__errors});
+  document.body.appendChild(probe);
+});
+</script>"""
 
-    for name in ("agreement_table", "compare_nlp", "pairwise_kappa", "accuracy_table",
-                 "audit", "compare_label_tables"):
-        monkeypatch.setattr(adj, name, boom)
-    assert render_html(results).count("<img") == 4
+
+def _chromium(*args, tmp_path):
+    cmd = [CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
+           f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+           *args]
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
+
+
+def _probe(page: Path, tmp_path) -> dict:
+    """Load ``page`` (a copy with the probe prepended) and return the probe's findings."""
+    probed = tmp_path / f"probed_{page.name}"
+    text = page.read_text(encoding="utf-8")
+    probed.write_text(text.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    run = _chromium("--virtual-time-budget=5000", "--dump-dom", probed.as_uri(),
+                    tmp_path=tmp_path)
+    found = re.search(r'<pre id="probe">(.*?)</pre>', run.stdout, re.DOTALL)
+    assert found, f"the page did not load in Chromium: {run.stderr[-2000:]}"
+    result = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    # console messages Chromium itself logs (e.g. a script error before the probe ran)
+    result["errors"] += [m for m in re.findall(r'CONSOLE\(\d+\)\] "([^"]*)"', run.stderr)
+                         if "error" in m.lower()]
+    return result
+
+
+@needs_chromium
+def test_probe_catches_broken_images_and_script_errors(tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><html><head><title>x</title></head><body>'
+                   '<img src="data:image/png;base64,AAAA"><img src="missing.png">'
+                   '<script>undefinedFunction()</script></body></html>')
+    result = _probe(bad, tmp_path)
+    assert result["images"] == 2 and result["broken"] == 2
+    assert any("undefinedFunction" in e for e in result["errors"])
+
+
+@needs_chromium
+def test_report_renders_in_chromium(report, tmp_path):
+    """Headless Chromium loads the report: no console error, no broken image; a screenshot."""
+    page = report[1]
+    result = _probe(page, tmp_path)
+    assert result == {"images": 4, "broken": 0, "errors": []}
+    shots = Path(os.environ.get("ADJUDICATE_SCREENSHOT_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / "report.png"
+    run = _chromium("--window-size=1280,7000", f"--screenshot={shot}", page.as_uri(),
+                    tmp_path=tmp_path)
+    assert shot.is_file() and shot.stat().st_size > 50_000, run.stderr[-2000:]

@@ -41,8 +41,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..report.html import (DEFAULT_RESAMPLES, collect_results, report_settings,
-                               write_report)
+    from ..report.html import DEFAULT_RESAMPLES, collect_results, report_settings, write_report
     from ._common import split_ids
 
     if args.settings:

@@ -401,7 +401,7 @@ def roc_plot(curves=None, readers=None, *, title: str | None = None, ax=None) ->
         pts = _operating_points(readers)
         for k, row in enumerate(pts.itertuples(index=False)):
             d = row._asdict()
-            kw = dict(color="0.15", lw=0.8)
+            kw = {"color": "0.15", "lw": 0.8}
             if np.isfinite(d.get("fpr_low", np.nan)) and np.isfinite(d.get("fpr_high", np.nan)):
                 ax.hlines(d["tpr"], d["fpr_low"], d["fpr_high"], **kw)
             if np.isfinite(d.get("tpr_low", np.nan)) and np.isfinite(d.get("tpr_high", np.nan)):

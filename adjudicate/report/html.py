@@ -155,7 +155,7 @@ def report_settings(source: str = "all-findings", *, scores=(), readers=None,
         "seed_given": seed is not None,
         "confidence_level": float(confidence_level), "method": method, "clusters": clusters,
         "versions": _versions(), "input_sha256": _input_files(str(source), scores),
-        "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "created": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
@@ -232,8 +232,8 @@ def collect_results(settings: dict) -> ReportResults:
     changed = [p for p, h in s["input_sha256"].items() if now.get(p) != h]
     if changed:
         raise ValueError(f"input files changed since the settings were written: {changed}")
-    boot = dict(n_resamples=s["n_resamples"], seed=s["seed"], method=s["method"],
-                confidence_level=s["confidence_level"], clusters=s["clusters"])
+    boot = {"n_resamples": s["n_resamples"], "seed": s["seed"], "method": s["method"],
+                "confidence_level": s["confidence_level"], "clusters": s["clusters"]}
     bundled = s["source"] in DATASETS
     name = s["source"].replace("-", "_")
     if bundled:
@@ -434,10 +434,10 @@ def _checklist(results: ReportResults) -> pd.DataFrame:
         ("STARD 13a/b", "Information available to index test and reference readers", todo),
         ("STARD 14", "Methods for estimating accuracy", "sensitivity, specificity, PPV, NPV, "
          "kappa, agreement, prevalence; " + ci + "; Wilson intervals in the CSV"),
-        ("STARD 15", "Indeterminate results", f"HEDGE reads: {s['vote_hedge']}; tied votes: "
-         f"{s['ties']} (counted in n_excluded)"),
-        ("STARD 16", "Missing data", "reads not made are missing, never NO; images without "
-         "a label on one side are excluded and counted (n_excluded); see the audit"),
+        ("STARD 15", "Indeterminate results", (f"HEDGE reads: {s['vote_hedge']}; tied votes: "
+         f"{s['ties']} (counted in n_excluded)")),
+        ("STARD 16", "Missing data", ("reads not made are missing, never NO; images without "
+         "a label on one side are excluded and counted (n_excluded); see the audit")),
         ("STARD 17", "Analyses of variability", "per finding and per reader, leave-one-out; "
          "pre-specified or exploratory: " + todo),
         ("STARD 18", "Intended sample size", todo),
@@ -449,8 +449,8 @@ def _checklist(results: ReportResults) -> pd.DataFrame:
                                                                               "fn", "tn"}
          else todo),
         ("STARD 24", "Estimates of accuracy with 95% CIs", "Comparison section: " + ci),
-        ("STARD 25-30", "Adverse events, limitations, implications, registration, protocol, "
-         "funding", todo),
+        ("STARD 25-30", ("Adverse events, limitations, implications, registration, protocol, "
+         "funding"), todo),
     ]
     return pd.DataFrame(grras + stard, columns=["item", "what", "filled by adjudicate"])
 
@@ -560,7 +560,7 @@ def render_html(results: ReportResults) -> str:
     --------
     Rendering draws every figure (a few seconds; :func:`build_report` runs it end to end):
 
-    >>> res = collect_results(report_settings("all-findings", seed=1, n_resamples=20))
+    >>> res = collect_results(report_settings("all-findings", seed=1))  # doctest: +SKIP
     >>> page = render_html(res)  # doctest: +SKIP
     >>> page.startswith("<!DOCTYPE html>"), 'src="http' in page  # doctest: +SKIP
     (True, False)
