@@ -148,8 +148,13 @@ def kappa_heatmap(pairs, *, findings: Sequence[str] | None = None, ncols: int | 
     ncols = ncols or min(4 if n_r <= 8 else 2, len(findings))
     nrows = -(-len(findings) // ncols)
     panel = PAGE_WIDTH / ncols
-    fig = _figure(PAGE_WIDTH + 0.6, panel * nrows + 0.3)
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+    width, height = PAGE_WIDTH + 0.6, panel * nrows + 0.3
+    fig = _figure(width, height)
+    fig.set_layout_engine("none")  # a fixed grid: constrained layout costs seconds here
+    top = 1 - 0.3 / height
+    axes = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw={
+        "left": 0.55 / width, "right": 1 - 1.0 / width, "bottom": 0.35 / height, "top": top - 0.2 / height,
+        "wspace": 0.35, "hspace": 0.4})
     vals = table[value].to_numpy(dtype=float)
     vmin = min(0.0, np.nanmin(vals)) if np.isfinite(vals).any() else 0.0
     image = None
@@ -180,11 +185,12 @@ def kappa_heatmap(pairs, *, findings: Sequence[str] | None = None, ncols: int | 
     for ax in axes.ravel()[len(findings):]:
         ax.set_visible(False)
     if image is not None:
-        bar = fig.colorbar(image, ax=axes, shrink=0.6, aspect=30)
+        cax = fig.add_axes((1 - 0.75 / width, 0.2, 0.12 / width, 0.6))
+        bar = fig.colorbar(image, cax=cax)
         bar.set_label("Cohen's kappa (below diagonal)")
     if annotate and "n_units" in table:
         fig.suptitle("above the diagonal: images read by both readers", fontsize=7,
-                     color="0.35")
+                     color="0.35", y=1 - 0.08 / height, va="top")
     return fig
 
 

@@ -495,8 +495,11 @@ def _sections(results: ReportResults) -> list[tuple[str, str, str]]:
         labels = dict(zip(readers, _figures._short_labels(readers)))
         fig = _figures.kappa_heatmap(results.pairs)
         key = "; ".join(f"{v} = {k}" for k, v in labels.items() if v != k)
-        body += _figure(fig, "Cohen's kappa of every pair of readers (below the diagonal) and "
-                        "the images both read (above)." + (f" Readers: {key}." if key else ""),
+        shared = ("and the images both read (above)." if len(readers) <= 8 else
+                  "(blank: pairs that read no image in common; the images each pair shared "
+                  "are in pairwise_kappa.csv).")
+        body += _figure(fig, "Cohen's kappa of every pair of readers (below the diagonal) "
+                        + shared + (f" Readers: {key}." if key else ""),
                         "reader by reader kappa heatmaps")
     out.append(("agreement", "Agreement with intervals",
                 body + _notes(results.notes.get("agreement", []))))
