@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .tables import _frame
+
 __all__ = ["PAGE_WIDTH", "forest_plot", "kappa_heatmap", "prevalence_plot", "roc_plot"]
 
 PAGE_WIDTH = 7.0
@@ -34,20 +36,19 @@ _COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">")
 
 
-def _frame(result) -> pd.DataFrame:
-    """The tidy rows of a result: ``.table`` of a TableResult/comparison, or the frame itself."""
-    table = getattr(result, "table", result)
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"expected a tidy DataFrame or a result with .table, got "
-                        f"{type(result).__name__}")
-    return table
-
-
 def _figure(width: float, height: float) -> Figure:
     import matplotlib as mpl
 
     with mpl.rc_context(_STYLE):
         return Figure(figsize=(width, height), layout="constrained")
+
+
+def _axes(ax, width: float, height: float):
+    """(figure, axes): a new figure of this size, or the figure of the axes given."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = _figure(width, height)
+    return fig, fig.add_subplot()
 
 
 def _styled(fn):
@@ -264,12 +265,8 @@ def forest_plot(result, *, statistic: str | Sequence[str] | None = None, by: str
     col = _series_column(table, by)
     findings = _ordered(table["finding"], findings)
     names = _ordered(table[col], series) if col else [None]
-    if ax is None:
-        height = 0.6 + 0.22 * len(findings) * max(1.0, 0.45 * len(names))
-        fig = _figure(PAGE_WIDTH * 0.6, min(height, 9.0))
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
+    height = 0.6 + 0.22 * len(findings) * max(1.0, 0.45 * len(names))
+    fig, ax = _axes(ax, PAGE_WIDTH * 0.6, min(height, 9.0))
     band = 0.8
     step = band / len(names)
     y0 = np.arange(len(findings))
@@ -377,11 +374,7 @@ def roc_plot(curves=None, readers=None, *, title: str | None = None, ax=None) ->
     """
     if curves is None and readers is None:
         raise ValueError("give curves, readers or both")
-    if ax is None:
-        fig = _figure(PAGE_WIDTH * 0.5, PAGE_WIDTH * 0.5)
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
+    fig, ax = _axes(ax, PAGE_WIDTH * 0.5, PAGE_WIDTH * 0.5)
     ax.plot([0, 1], [0, 1], color="0.75", lw=0.8, ls=":")
     if curves is not None:
         frame = curves.roc if hasattr(curves, "roc") else _frame(curves)
@@ -479,11 +472,7 @@ def prevalence_plot(result, *, findings: Sequence[str] | None = None,
     if highlight is None:
         highlight = [s for s in order if not str(s).isdigit()]
     plain = [s for s in order if s not in highlight]
-    if ax is None:
-        fig = _figure(PAGE_WIDTH * 0.6, 0.6 + 0.24 * len(findings))
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
+    fig, ax = _axes(ax, PAGE_WIDTH * 0.6, 0.6 + 0.24 * len(findings))
     y0 = np.arange(len(findings))
     by_source = {s: g.set_index("finding").reindex(findings) for s, g in table.groupby("rater")}
     if plain:

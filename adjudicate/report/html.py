@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import figures as _figures
-from .tables import audit_frames, format_frame, wide_table
+from .tables import _frame, audit_frames, format_frame, wide_table
 
 __all__ = ["DEFAULT_RESAMPLES", "ReportResults", "build_report", "collect_results",
            "render_html", "report_settings", "write_report"]
@@ -173,10 +173,6 @@ def _call(fn, *args, **kwargs):
         elif kwargs["clusters"] == "unit" and default == "patients":
             kwargs["clusters"] = None  # the older spelling of independent units
     return fn(*args, **{k: v for k, v in kwargs.items() if k in params})
-
-
-def _tidy(result) -> pd.DataFrame:
-    return getattr(result, "table", result)
 
 
 @dataclass
@@ -378,7 +374,7 @@ def _settings_rows(s: dict) -> pd.DataFrame:
 def _comparison_frames(results: ReportResults):
     """(tidy accuracy rows, reference name) of the comparison section."""
     comp = results.comparison
-    table = _tidy(comp)
+    table = _frame(comp)
     ref = comp.reference if isinstance(getattr(comp, "reference", None), str) else (
         str(table["reference"].iloc[0]) if "reference" in table and len(table) else "")
     return table, ref
@@ -387,7 +383,7 @@ def _comparison_frames(results: ReportResults):
 def _checklist(results: ReportResults) -> pd.DataFrame:
     """GRRAS (Kottner et al. 2011) and STARD 2015 items: what the software can fill."""
     s = results.settings
-    a = _tidy(results.agreement)
+    a = _frame(results.agreement)
     au = results.audits[0].summary if results.audits else {}
     n_units, n_readers = au.get("units"), au.get("readers")
     clusters = "patients" if s["clusters"] == "patient" else "images"
@@ -481,7 +477,7 @@ def _sections(results: ReportResults) -> list[tuple[str, str, str]]:
     out.append(("reproduction", "Reproduction of the published reference standard",
                 body + _notes(results.notes.get("reproduction", []))))
     # agreement
-    a = _tidy(results.agreement)
+    a = _frame(results.agreement)
     method = ", ".join(pd.unique(a["method"])) if len(a) else ""
     body = _p(f"Cells: estimate ({level} interval: {method}). n = images read at least "
               "twice.") + _table(wide_table(a, n_units=True, digits=3), index=True)
@@ -539,7 +535,7 @@ def _sections(results: ReportResults) -> list[tuple[str, str, str]]:
     # model
     body = ""
     for m in results.model or []:
-        t = _tidy(m)
+        t = getattr(m, "table", m)
         if isinstance(t, pd.DataFrame) and len(t):
             body += _table(wide_table(t, n_units=True, digits=3), index=True)
         roc = getattr(m, "roc", None)
@@ -604,15 +600,15 @@ def write_report(results: ReportResults, out) -> Path:
             frame.to_csv(out / f"audit_{stem}_{slug}.csv", index=False)
     if results.reproduction is not None:
         results.reproduction.to_csv(out / "reproduction.csv", index=False)
-    _tidy(results.agreement).to_csv(out / "agreement.csv", index=False)
+    _frame(results.agreement).to_csv(out / "agreement.csv", index=False)
     if results.pairs is not None:
         results.pairs.to_csv(out / "pairwise_kappa.csv", index=False)
     comp = results.comparison
     if comp is not None:
-        frame = comp.to_frame() if hasattr(comp, "to_frame") else _tidy(comp)
+        frame = comp.to_frame() if hasattr(comp, "to_frame") else _frame(comp)
         frame.to_csv(out / "comparison.csv", index=False)
     for i, m in enumerate(results.model or []):
-        t = _tidy(m)
+        t = getattr(m, "table", m)
         if isinstance(t, pd.DataFrame):
             t.to_csv(out / f"model_{i + 1}.csv", index=False)
     path = out / "report.html"

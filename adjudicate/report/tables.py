@@ -25,6 +25,7 @@ _SERIES = ("statistic", "rater", "reference")
 
 
 def _frame(result) -> pd.DataFrame:
+    """The tidy rows of a result: ``.table`` of a TableResult/comparison, or the frame itself."""
     table = getattr(result, "table", result)
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"expected a tidy DataFrame or a result with .table, got "
