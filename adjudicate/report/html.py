@@ -192,8 +192,8 @@ class ReportResults:
     comparison : object or None
         Readers (and NLP labels) against the reference: an ``NLPComparison`` for the
         bundled data, a tidy accuracy table against the leave-one-out majority otherwise.
-    model : object or None
-    notes : list of str
+    model : list of ModelResults or None
+    notes : dict of str to list of str
         Per section, what the reader of the report must know (what was skipped and why).
     """
 
@@ -299,18 +299,63 @@ def collect_results(settings: dict) -> ReportResults:
 
     # the model (when scores are given and the package can evaluate them)
     if s["scores"]:
-        evaluate = getattr(adj, "evaluate_model", None)
-        if evaluate is None:
-            res.notes["model"].append(
-                "scores given, but this version of adjudicate has no evaluate_model: "
-                "model section skipped")
-        else:
-            try:
-                res.model = [_call(evaluate, f, dataset=name if bundled else None,
-                                   ratings=ratings, **boot) for f in s["scores"]]
-            except (TypeError, ValueError, KeyError) as e:
-                res.notes["model"].append(f"model section skipped: evaluate_model failed: {e}")
+        _collect_model(res, s, ds if bundled else None, boot)
     return res
+
+
+@dataclass
+class ModelResults:
+    """One model's evaluation (:func:`adjudicate.evaluate_model`) and its ROC curves.
+
+    ``curves``: ``model, finding, fpr, tpr, auc`` (from :func:`adjudicate.roc_curve` on the
+    same scores and reference labels), in the layout :func:`~adjudicate.report.roc_plot`
+    takes.
+    """
+
+    evaluation: object
+    curves: pd.DataFrame | None = None
+    name: str = "model"
+
+
+def _collect_model(res: ReportResults, s: dict, ds, boot: dict) -> None:
+    """The model section: evaluate_model against the published labels, readers matched."""
+    import adjudicate as adj
+
+    evaluate = getattr(adj, "evaluate_model", None)
+    if evaluate is None:
+        res.notes["model"].append("scores given, but this version of adjudicate has no "
+                                  "evaluate_model: model section skipped")
+        return
+    if not ds:
+        res.notes["model"].append("the model section needs reference labels: it runs on a "
+                                  "bundled dataset (for your own data: adjudicate evaluate)")
+        return
+    res.model = []
+    for path in s["scores"]:
+        try:
+            evaluation = _call(evaluate, path, "published", dataset=ds.name,
+                               match_readers=True, **boot)
+        except (TypeError, ValueError, KeyError) as e:
+            res.notes["model"].append(f"{path}: evaluate_model failed: {e}")
+            continue
+        curves, name = None, Path(path).stem
+        try:
+            scores = adj.read_scores(path)
+            name = getattr(scores, "name", name)
+            table = getattr(evaluation, "table", evaluation)
+            auc = table[(table["statistic"] == "auc")
+                        & (table.get("rater", name) == name)].set_index("finding")["estimate"]
+            parts = []
+            for finding in scores.findings:
+                frame = scores.scores[finding]
+                labels = ds.labels[finding].reindex(frame.index)
+                c = adj.roc_curve(frame.to_numpy(float), labels.to_numpy(object))
+                parts.append(c[["fpr", "tpr"]].assign(model=name, finding=finding,
+                                                      auc=auc.get(finding, np.nan)))
+            curves = pd.concat(parts, ignore_index=True)
+        except (AttributeError, TypeError, ValueError, KeyError) as e:
+            res.notes["model"].append(f"{path}: no ROC curves ({e})")
+        res.model.append(ModelResults(evaluation, curves, name))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -451,6 +496,26 @@ def _checklist(results: ReportResults) -> pd.DataFrame:
     return pd.DataFrame(grras + stard, columns=["item", "what", "filled by adjudicate"])
 
 
+def _roc_grid(m: ModelResults, table: pd.DataFrame, most: int = 4):
+    """ROC curves of up to ``most`` findings (those with reader points first), 2 per row."""
+    findings = list(pd.unique(m.curves["finding"]))
+    readers = table[(table.get("rater", m.name) != m.name)
+                    & table["statistic"].isin(["sensitivity", "specificity"])]
+    with_readers = [f for f in findings if f in set(readers["finding"])]
+    chosen = (with_readers + [f for f in findings if f not in with_readers])[:most]
+    ncols = min(2, len(chosen))
+    nrows = -(-len(chosen) // ncols)
+    fig = _figures._figure(_figures.PAGE_WIDTH * ncols / 2, _figures.PAGE_WIDTH / 2 * nrows)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax, finding in zip(axes, chosen):
+        pts = readers[readers["finding"] == finding]
+        _figures.roc_plot(m.curves[m.curves["finding"] == finding],
+                          pts if len(pts) else None, title=finding, ax=ax)
+    for ax in axes[len(chosen):]:
+        ax.set_visible(False)
+    return fig
+
+
 def _sections(results: ReportResults) -> list[tuple[str, str, str]]:
     """(anchor, title, body HTML) of each section."""
     s = results.settings
@@ -535,12 +600,29 @@ def _sections(results: ReportResults) -> list[tuple[str, str, str]]:
     # model
     body = ""
     for m in results.model or []:
-        t = getattr(m, "table", m)
-        if isinstance(t, pd.DataFrame) and len(t):
-            body += _table(wide_table(t, n_units=True, digits=3), index=True)
-        roc = getattr(m, "roc", None)
-        if isinstance(roc, pd.DataFrame):
-            body += _figure(_figures.roc_plot(roc), "ROC curve.", "ROC curve")
+        t = getattr(m.evaluation, "table", m.evaluation)
+        if not isinstance(t, pd.DataFrame) or not len(t):
+            continue
+        own = t[t["rater"] == m.name] if "rater" in t else t
+        body += f"<h3>{html.escape(m.name)}</h3>" + _table(
+            wide_table(own, index="finding", columns="statistic", n_units=True, digits=3),
+            index=True)
+        if "auc" in set(own["statistic"]):
+            body += _figure(_figures.forest_plot(own, statistic="auc", by="rater",
+                                                 xlabel="ROC AUC"),
+                            f"{m.name}: ROC AUC per finding with {level} intervals.",
+                            "forest plot of the AUC")
+        if m.curves is not None and len(m.curves):
+            body += _figure(_roc_grid(m, t), f"{m.name}: ROC curves; circles: each reader "
+                            f"against the reference (leave-one-out for readers in its panel) "
+                            f"with {level} intervals of sensitivity and 1 - specificity.",
+                            "ROC curves with reader operating points")
+        others = t[(t["rater"] != m.name)] if "rater" in t else t.iloc[:0]
+        if len(others):
+            body += "<h3>Readers and comparisons</h3>" + _table(
+                wide_table(others, index=["rater", "finding"], columns="statistic",
+                           n_units=True, digits=3), index=True)
+        body += _notes(getattr(m.evaluation, "notes", ()))
     if not s["scores"]:
         body += _p("No model scores given (adjudicate report --scores FILE adds this section).")
     out.append(("model", "Model", body + _notes(results.notes.get("model", []))))
@@ -608,9 +690,11 @@ def write_report(results: ReportResults, out) -> Path:
         frame = comp.to_frame() if hasattr(comp, "to_frame") else _frame(comp)
         frame.to_csv(out / "comparison.csv", index=False)
     for i, m in enumerate(results.model or []):
-        t = getattr(m, "table", m)
+        t = getattr(m.evaluation, "table", m.evaluation)
         if isinstance(t, pd.DataFrame):
             t.to_csv(out / f"model_{i + 1}.csv", index=False)
+        if m.curves is not None:
+            m.curves.to_csv(out / f"model_{i + 1}_roc.csv", index=False)
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")
     return path
