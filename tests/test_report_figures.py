@@ -102,6 +102,16 @@ def test_roc_plot_draws_curves_band_and_reader_crosses():
     assert band[:, 1].max() == pytest.approx(1.0) and band[:, 1].min() == pytest.approx(0.0)
 
 
+def test_roc_plot_mean_reader_drawn_apart():
+    reads = pd.DataFrame({"rater": ["r1", "r2", "mean reader"], "fpr": [.1, .2, .15],
+                          "tpr": [.7, .8, .75]})
+    ax = roc_plot(readers=reads).axes[0]
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == ["readers (n=2)",
+                                                                   "mean reader"]
+    np.testing.assert_allclose(ax.lines[-1].get_xydata(), [[.15, .75]])
+    np.testing.assert_allclose(ax.lines[-2].get_xydata(), [[.1, .7], [.2, .8]])
+
+
 def test_roc_plot_needs_fpr_tpr():
     with pytest.raises(ValueError, match="fpr, tpr"):
         roc_plot(pd.DataFrame({"x": [0]}))

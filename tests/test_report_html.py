@@ -202,3 +202,50 @@ def test_report_renders_in_chromium(report, tmp_path):
     run = _chromium("--window-size=1280,7000", f"--screenshot={shot}", page.as_uri(),
                     tmp_path=tmp_path)
     assert shot.is_file() and shot.stat().st_size > 50_000, run.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------- model hook
+def test_model_section_calls_evaluate_model_and_draws_its_roc(monkeypatch):
+    """The hook's contract with adjudicate.evaluate_model (issue 7), on stand-ins."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from adjudicate.report.html import ReportResults, _collect_model, _roc_grid
+    from adjudicate.results import TableResult
+
+    ds = adj.load_dataset("all_findings")
+    calls = {}
+
+    def evaluate_model(scores, reference="published", *, dataset=None, match_readers=False,
+                       n_resamples=0, seed=None, method="bca", confidence_level=0.95):
+        calls.update(scores=scores, reference=reference, dataset=dataset,
+                     match_readers=match_readers, seed=seed)
+        rows = [("m", "auc", .9, .85, .95), ("r1", "sensitivity", .7, .6, .8),
+                ("r1", "specificity", .9, .85, .95), ("mean reader", "sensitivity", .7, .6, .8),
+                ("mean reader", "specificity", .9, .85, .95)]
+        return TableResult(pd.DataFrame(
+            [{"finding": "Pneumothorax", "rater": r, "statistic": st, "estimate": e,
+              "ci_low": lo, "ci_high": hi, "n_units": 810, "method": "x"}
+             for r, st, e, lo, hi in rows]))
+
+    scores = pd.DataFrame({"Pneumothorax": np.linspace(0, 1, ds.ratings.n_units)},
+                          index=ds.labels.index)
+    monkeypatch.setattr(adj, "evaluate_model", evaluate_model, raising=False)
+    monkeypatch.setattr(adj, "read_scores", lambda p: SimpleNamespace(
+        name="m", findings=["Pneumothorax"], scores=scores), raising=False)
+    monkeypatch.setattr(adj, "roc_curve", lambda s, y: pd.DataFrame(
+        {"fpr": [0, .2, 1], "tpr": [0, .8, 1]}), raising=False)
+    settings = {"scores": ["m.csv"]}
+    res = ReportResults(settings=settings, notes={"model": []})
+    _collect_model(res, settings, ds, {"n_resamples": 10, "seed": 3, "method": "bca",
+                                       "confidence_level": 0.95, "clusters": "patient"})
+    assert calls == {"scores": "m.csv", "reference": "published", "dataset": "all_findings",
+                     "match_readers": True, "seed": 3}
+    (m,) = res.model
+    assert list(m.curves.columns) == ["fpr", "tpr", "model", "finding", "auc"]
+    assert m.curves["auc"].tolist() == [.9, .9, .9]
+    ax = _roc_grid(m, m.evaluation.table).axes[0]
+    assert ax.get_title() == "Pneumothorax"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "m, AUC 0.900", "readers (n=1)", "mean reader"]

@@ -23,6 +23,9 @@ from .tables import _frame
 
 __all__ = ["PAGE_WIDTH", "forest_plot", "kappa_heatmap", "prevalence_plot", "roc_plot"]
 
+MEAN_READER = "mean reader"
+"""A reader point with this ``rater`` name is drawn apart (filled diamond), not as a reader."""
+
 PAGE_WIDTH = 7.0
 """Width of every figure, in inches (full width of a two-column page)."""
 
@@ -351,7 +354,8 @@ def roc_plot(curves=None, readers=None, *, title: str | None = None, ax=None) ->
         ``fpr_low, fpr_high, tpr_low, tpr_high`` (drawn as a cross); or a tidy accuracy
         table of one finding (``rater, statistic, estimate, ci_low, ci_high`` with
         ``sensitivity`` and ``specificity`` rows, e.g. from :func:`adjudicate.accuracy_table`
-        or ``compare_nlp(...).table``), converted with fpr = 1 - specificity.
+        or ``compare_nlp(...).table``), converted with fpr = 1 - specificity. A row whose
+        ``rater`` is :data:`MEAN_READER` (``"mean reader"``) is drawn as a filled diamond.
     title : str, optional
     ax : matplotlib.axes.Axes, optional
 
@@ -398,7 +402,9 @@ def roc_plot(curves=None, readers=None, *, title: str | None = None, ax=None) ->
                 ax.fill_between(fpr, low, high, color=color, alpha=0.2, lw=0)
     if readers is not None:
         pts = _operating_points(readers)
-        for k, row in enumerate(pts.itertuples(index=False)):
+        mean = pts[pts["rater"].astype(str) == MEAN_READER]
+        pts = pts[pts["rater"].astype(str) != MEAN_READER]
+        for row in pd.concat([pts, mean]).itertuples(index=False):
             d = row._asdict()
             kw = {"color": "0.15", "lw": 0.8}
             if np.isfinite(d.get("fpr_low", np.nan)) and np.isfinite(d.get("fpr_high", np.nan)):
@@ -407,6 +413,9 @@ def roc_plot(curves=None, readers=None, *, title: str | None = None, ax=None) ->
                 ax.vlines(d["fpr"], d["tpr_low"], d["tpr_high"], **kw)
         ax.plot(pts["fpr"], pts["tpr"], ls="none", marker="o", ms=4, mfc="white",
                 mec="0.15", mew=1.0, label=f"readers (n={len(pts)})", zorder=3)
+        if len(mean):
+            ax.plot(mean["fpr"], mean["tpr"], ls="none", marker="D", ms=4.5, color="0.15",
+                    label=MEAN_READER, zorder=4)
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(-0.01, 1.01)
     ax.set_aspect("equal")
