@@ -123,6 +123,8 @@ def test_own_file_and_scores_without_evaluate(tmp_path, capsys):
     assert "nothing to reproduce" in page and "leave-one-out" in page
     if not hasattr(adj, "evaluate_model"):
         assert "no evaluate_model: model section skipped" in page
+    else:  # an individual-readers file carries no reference labels to evaluate against
+        assert "the model section needs reference labels" in page
 
 
 def test_cli_bad_source_is_one_line(capsys, tmp_path):
