@@ -372,7 +372,8 @@ figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee
 figcaption{font-size:13px;color:#555}.note{color:#555;font-size:13px}
 .todo{color:#a33}.done{color:#262}nav ol{columns:2;font-size:14px}
 code,pre{background:#f4f4f4;padding:.1rem .3rem;border-radius:3px;font-size:13px}
-pre{padding:.6rem;overflow-x:auto}
+pre{padding:.6rem;overflow-x:auto}.text td{white-space:normal;min-width:9rem}
+summary{cursor:pointer;color:#225;margin:.4rem 0}
 """
 
 
@@ -387,8 +388,15 @@ def _figure(fig, caption: str, alt: str) -> str:
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
-def _table(frame: pd.DataFrame, index: bool = False) -> str:
-    return f'<div class="wrap">{format_frame(frame, "html", index=index)}</div>'
+def _table(frame: pd.DataFrame, index: bool = False, *, text: bool = False,
+           fold: int = 40) -> str:
+    """A table; ``text``: cells wrap (prose); longer than ``fold`` rows: folded (click)."""
+    body = (f'<div class="wrap{" text" if text else ""}">'
+            f'{format_frame(frame, "html", index=index)}</div>')
+    if len(frame) > fold:
+        body = (f"<details><summary>{len(frame)} rows (click to show; the same table is "
+                f"in the CSV files)</summary>{body}</details>")
+    return body
 
 
 def _notes(notes) -> str:
@@ -629,7 +637,7 @@ def _sections(results: ReportResults) -> list[tuple[str, str, str]]:
     # checklist
     body = (_p("What the software can fill of GRRAS (Kottner et al., J Clin Epidemiol 2011) "
                "and STARD 2015 (Bossuyt et al., BMJ 2015); the rest is marked to be completed "
-               "by the authors.") + _table(_checklist(results)))
+               "by the authors.") + _table(_checklist(results), text=True))
     out.append(("checklist", "Reporting checklist", body))
     return out
 
