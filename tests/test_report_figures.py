@@ -34,6 +34,12 @@ def test_kappa_heatmap_cells_are_the_pairwise_kappas():
     assert [t.get_text() for t in panels[0].get_xticklabels()] == ["r1", "r2", "r3"]
 
 
+def test_kappa_heatmap_of_one_item_matrix():
+    m = adj.pairwise_kappa([[0, 0, 1], [1, 1, 1], [0, 0, 0], [1, 0, 1]])  # .5, .5, .2
+    ax = kappa_heatmap(m).axes[0]
+    np.testing.assert_allclose(ax.images[0].get_array()[[1, 2, 2], [0, 0, 1]], [.5, .5, .2])
+
+
 def test_kappa_heatmap_accepts_estimate_column_and_long_ids():
     pairs = pd.DataFrame({"finding": "X", "rater_1": ["4343880271"], "rater_2": ["4343882583"],
                           "estimate": [0.4], "n_units": [10]})

@@ -111,7 +111,8 @@ def kappa_heatmap(pairs, *, findings: Sequence[str] | None = None, ncols: int | 
     pairs : DataFrame or TableResult
         The tidy pairwise table of :func:`adjudicate.pairwise_kappa` on a Ratings with several
         findings: columns ``finding, rater_1, rater_2, n_units`` and the kappa as ``kappa``
-        or ``estimate``.
+        or ``estimate``; or its square reader x reader matrix of one item (no shared-image
+        counts then).
     findings : sequence of str, optional
         Findings to draw, in this order (default: all, in the table's order).
     ncols : int, optional
@@ -139,6 +140,11 @@ def kappa_heatmap(pairs, *, findings: Sequence[str] | None = None, ncols: int | 
     ['Mass', 'Nodule']
     """
     table = _frame(pairs)
+    if table.index.equals(table.columns) and len(table):  # one finding: the square matrix
+        i, j = np.triu_indices(len(table), 1)
+        table = pd.DataFrame({"finding": "", "rater_1": table.index[i],
+                              "rater_2": table.columns[j],
+                              "kappa": table.to_numpy(dtype=float)[i, j]}).dropna()
     value = "kappa" if "kappa" in table.columns else "estimate"
     need = {"finding", "rater_1", "rater_2", value}
     if not need <= set(table.columns):
