@@ -18,16 +18,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # document this checkout, installed or not
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
 
-import adjudicate  # noqa: E402
-import adjudicate.report  # noqa: E402
+import adjudicate
+import adjudicate.report
 
 project = "adjudicate"
 author = "the adjudicate authors"
-copyright = "the adjudicate authors; MIT license"  # noqa: A001
+copyright = "the adjudicate authors; MIT license"
 release = version = adjudicate.__version__
 
 extensions = [
@@ -113,7 +113,7 @@ def _write_api_page():
         path.write_text(text)
 
 
-import adjudicate.report.html  # noqa: E402
+import adjudicate.report.html
 
 _write_api_page()
 
@@ -146,7 +146,7 @@ _CITE = re.compile(r"\[(\w+)\]_")
 
 def _fix_docstring(app, what, name, obj, options, lines):
     text = "\n".join(lines)
-    targets = set(re.findall(r"^\s*\.\. \[(\w+)\]", text, flags=re.M))
+    targets = set(re.findall(r"^\s*\.\. \[(\w+)\]", text, flags=re.MULTILINE))
     for i, line in enumerate(lines):
         if "shape" in line and "*" in line and "``" not in line:
             line = _STAR.sub(r"\\*", line)

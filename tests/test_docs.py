@@ -26,7 +26,7 @@ def test_python_blocks_run(page, tmp_path, monkeypatch):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
     blocks = re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"),
-                        flags=re.S | re.M)
+                        flags=re.DOTALL | re.MULTILINE)
     namespace: dict = {"__name__": f"docs.{page.stem}"}
     for i, block in enumerate(blocks):
         exec(compile(block, f"{page.name} (python block {i + 1})", "exec"), namespace)  # noqa: S102
