@@ -160,7 +160,7 @@ def report_settings(source: str = "all-findings", *, scores=(), readers=None,
 
 
 # --------------------------------------------------------------------------- results
-def _call(fn, *args, **kwargs):
+def _call(fn, *args, _notes: list | None = None, **kwargs):
     """Call a public function with the options it takes (names changed between versions:
     ``level`` -> ``confidence_level``; ``clusters`` "patient" -> None = the data's own)."""
     params = inspect.signature(fn).parameters
@@ -172,6 +172,13 @@ def _call(fn, *args, **kwargs):
             kwargs["clusters"] = default  # None = the clusters the data carry (patients)
         elif kwargs["clusters"] == "unit" and default == "patients":
             kwargs["clusters"] = None  # the older spelling of independent units
+    # (every function resamples patients when it takes no clusters option: not worth a note)
+    dropped = {k: v for k, v in kwargs.items() if k not in params
+               and not (k == "clusters" and v == "patient")}
+    if _notes is not None and dropped:  # said, not silently ignored
+        _notes.append(f"{fn.__name__} takes no option "
+                      + ", ".join(f"{k}={v!r}" for k, v in dropped.items())
+                      + ": its own behaviour applies (see its documentation)")
     return fn(*args, **{k: v for k, v in kwargs.items() if k in params})
 
 
@@ -257,7 +264,8 @@ def collect_results(settings: dict) -> ReportResults:
             + ("identical to the published test_labels.csv, cell for cell." if total == 0
                else f"{total} cells differ from the published labels."))
     elif name == "four_findings":
-        c = _call(adj.compare_four_findings, ds, hedge=s["vote_hedge"], ties=s["ties"],
+        c = _call(adj.compare_four_findings, ds, _notes=res.notes["reproduction"],
+                  hedge=s["vote_hedge"], ties=s["ties"],
                   seed=s["seed"])
         res.reproduction = c.table
         res.reproduction_text = (
@@ -271,7 +279,8 @@ def collect_results(settings: dict) -> ReportResults:
     # agreement with intervals; the pairwise matrix of the same HEDGE view
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res.agreement = _call(adj.agreement_table, ratings, hedge=s["hedge"],
+        res.agreement = _call(adj.agreement_table, ratings, _notes=res.notes["agreement"],
+                              hedge=s["hedge"],
                               ci="bootstrap", **boot)
         view, _ = adj.agreement.hedge_view(ratings, s["hedge"])
         res.pairs = adj.pairwise_kappa(view)
@@ -287,10 +296,16 @@ def collect_results(settings: dict) -> ReportResults:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if bundled:
-            res.comparison = _call(adj.compare_nlp, name, hedge=s["vote_hedge"],
+            if s["readers"]:
+                res.notes["comparison"].append(
+                    "the reader panel applies to agreement; compare_nlp grades every reader "
+                    "of the dataset")
+            res.comparison = _call(adj.compare_nlp, name, _notes=res.notes["comparison"],
+                                   hedge=s["vote_hedge"],
                                    ties=s["ties"], **boot)
         else:
             res.comparison = _call(adj.accuracy_table, ratings, "leave-one-out",
+                                   _notes=res.notes["comparison"],
                                    hedge=s["vote_hedge"], ties=s["ties"], **boot)
             res.notes["comparison"].append(
                 "no reference standard given with the file: every reader against the "
@@ -333,7 +348,8 @@ def _collect_model(res: ReportResults, s: dict, ds, boot: dict) -> None:
     res.model = []
     for path in s["scores"]:
         try:
-            evaluation = _call(evaluate, path, "published", dataset=ds.name,
+            evaluation = _call(evaluate, path, "published", _notes=res.notes["model"],
+                               dataset=ds.name,
                                match_readers=True, **boot)
         except (TypeError, ValueError, KeyError) as e:
             res.notes["model"].append(f"{path}: evaluate_model failed: {e}")
