@@ -141,3 +141,19 @@ def test_prevalence_plot_one_dot_per_reader_and_finding():
     np.testing.assert_allclose(published.get_xdata(), [.12, .04])
     np.testing.assert_allclose(nlp.get_xdata(), [.2, .1])
     assert [x.get_text() for x in ax.get_yticklabels()] == ["Mass", "Nodule"]
+
+
+def test_every_figure_fits_the_page_with_legible_text():
+    """7 in wide at most (a two-column page's full width), no text under 5.5 pt."""
+    from matplotlib.text import Text
+
+    ds = adj.load_dataset("all_findings")
+    t = _tidy()
+    figs = [kappa_heatmap(adj.pairwise_kappa(ds.ratings)), forest_plot(t),
+            prevalence_plot(t.assign(statistic="prevalence")),
+            roc_plot(pd.DataFrame({"fpr": [0, 1], "tpr": [0, 1]}))]
+    for fig in figs:
+        fig.canvas.draw()
+        assert fig.get_figwidth() <= 7.0
+        sizes = [x.get_fontsize() for x in fig.findobj(Text) if x.get_text()]
+        assert min(sizes) >= 5.5
