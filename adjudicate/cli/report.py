@@ -54,6 +54,8 @@ def run(args) -> int:
         settings = report_settings(source, **options)
         settings["input_sha256"] = saved.get("input_sha256", settings["input_sha256"])
         settings["seed_given"] = saved.get("seed_given", True)
+        if saved.get("ties_defaults"):  # the policies of the first run, not today's defaults
+            settings["ties_defaults"] = saved["ties_defaults"]
     else:
         settings = report_settings(
             args.source or "all-findings", scores=args.scores, readers=split_ids(args.readers),

@@ -111,7 +111,8 @@ def report_settings(source: str = "all-findings", *, scores=(), readers=None,
     vote_hedge : str
         HEDGE in votes and in the comparison with the reference.
     ties : str, optional
-        Tie policy of the votes (default: the package's default, recorded).
+        Tie policy of the votes. Default: each function's own default (recorded in
+        ``ties_defaults``; e.g. leave-one-out ties broken at random, with the seed).
     n_resamples : int
         Bootstrap replicates.
     seed : int, optional
@@ -144,12 +145,14 @@ def report_settings(source: str = "all-findings", *, scores=(), readers=None,
         raise ValueError(f"confidence_level must lie in (0, 1), got {confidence_level}")
     if int(n_resamples) < 1:
         raise ValueError("n_resamples must be a positive number of replicates")
-    if ties is None:
-        ties = inspect.signature(adj.majority_vote).parameters["ties"].default
+    defaults = {fn.__name__: inspect.signature(fn).parameters["ties"].default
+                for fn in (adj.compare_four_findings, adj.compare_nlp, adj.accuracy_table)
+                if "ties" in inspect.signature(fn).parameters}
     return {
         "source": str(source), "scores": [str(s) for s in scores],
         "readers": None if readers is None else [str(r) for r in readers],
         "hedge": hedge, "vote_hedge": vote_hedge, "ties": ties,
+        "ties_defaults": None if ties is not None else defaults,
         "n_resamples": int(n_resamples),
         "seed": _draw_seed() if seed is None else int(seed),
         "seed_given": seed is not None,
@@ -180,6 +183,13 @@ def _call(fn, *args, _notes: list | None = None, **kwargs):
                       + ", ".join(f"{k}={v!r}" for k, v in dropped.items())
                       + ": its own behaviour applies (see its documentation)")
     return fn(*args, **{k: v for k, v in kwargs.items() if k in params})
+
+
+def _ties(s: dict, fn) -> dict:
+    """``ties=`` of ``fn``: the settings' policy, else the default recorded for ``fn`` (so a
+    rerun from settings.json uses the same policy even if a default changed since)."""
+    ties = s.get("ties") or (s.get("ties_defaults") or {}).get(fn.__name__)
+    return {} if ties is None else {"ties": ties}
 
 
 @dataclass
@@ -265,7 +275,7 @@ def collect_results(settings: dict) -> ReportResults:
                else f"{total} cells differ from the published labels."))
     elif name == "four_findings":
         c = _call(adj.compare_four_findings, ds, _notes=res.notes["reproduction"],
-                  hedge=s["vote_hedge"], ties=s["ties"],
+                  hedge=s["vote_hedge"], **_ties(s, adj.compare_four_findings),
                   seed=s["seed"])
         res.reproduction = c.table
         res.reproduction_text = (
@@ -302,11 +312,12 @@ def collect_results(settings: dict) -> ReportResults:
                     "of the dataset")
             res.comparison = _call(adj.compare_nlp, name, _notes=res.notes["comparison"],
                                    hedge=s["vote_hedge"],
-                                   ties=s["ties"], **boot)
+                                   **_ties(s, adj.compare_nlp), **boot)
         else:
             res.comparison = _call(adj.accuracy_table, ratings, "leave-one-out",
                                    _notes=res.notes["comparison"],
-                                   hedge=s["vote_hedge"], ties=s["ties"], **boot)
+                                   hedge=s["vote_hedge"], **_ties(s, adj.accuracy_table),
+                                   **boot)
             res.notes["comparison"].append(
                 "no reference standard given with the file: every reader against the "
                 "majority of the other readers of each image (leave-one-out)")
@@ -428,7 +439,9 @@ def _settings_rows(s: dict) -> pd.DataFrame:
                                       else "all readers"),
             ("HEDGE in agreement", s["hedge"]), ("HEDGE in votes and comparisons",
                                                   s["vote_hedge"]),
-            ("ties of votes", s["ties"]), ("bootstrap resamples", s["n_resamples"]),
+            ("ties of votes", s["ties"] or "each function's default: " + ", ".join(
+                f"{k} {v}" for k, v in (s.get("ties_defaults") or {}).items())),
+            ("bootstrap resamples", s["n_resamples"]),
             ("seed", f"{s['seed']}" + ("" if s["seed_given"] else " (drawn, not given)")),
             ("confidence level", s["confidence_level"]), ("interval method", s["method"]),
             ("resampled (clusters)", "patients" if s["clusters"] == "patient" else "images"),
@@ -500,7 +513,7 @@ def _checklist(results: ReportResults) -> pd.DataFrame:
         ("STARD 14", "Methods for estimating accuracy", "sensitivity, specificity, PPV, NPV, "
          "kappa, agreement, prevalence; " + ci + "; Wilson intervals in the CSV"),
         ("STARD 15", "Indeterminate results", (f"HEDGE reads: {s['vote_hedge']}; tied votes: "
-         f"{s['ties']} (counted in n_excluded)")),
+         f"{s['ties'] or s.get('ties_defaults')} (counted in n_excluded)")),
         ("STARD 16", "Missing data", ("reads not made are missing, never NO; images without "
          "a label on one side are excluded and counted (n_excluded); see the audit")),
         ("STARD 17", "Analyses of variability", "per finding and per reader, leave-one-out; "
