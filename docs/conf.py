@@ -124,14 +124,25 @@ OPTIONAL_PAGES = ("evaluate", "own-study")
 
 
 def _drop_missing_pages(app, docname, source):
+    """The index's toctrees: pages written on other branches enter when they exist, and any
+    Markdown page of docs/ not listed yet is added under "More" (never left out of the site,
+    never a build warning)."""
     if docname != "index":
         return
+    from sphinx.util import logging
+
+    log = logging.getLogger(__name__)
+    text = source[0]
     for page in OPTIONAL_PAGES:
         if not (HERE / f"{page}.md").exists():
-            source[0] = "\n".join(line for line in source[0].splitlines()
-                                  if line.strip() != page)
-            from sphinx.util import logging
-            logging.getLogger(__name__).info(f"docs/{page}.md not present: not in the toctree")
+            text = "\n".join(line for line in text.splitlines() if line.strip() != page)
+            log.info(f"docs/{page}.md not present: not in the toctree")
+    listed = {line.strip() for line in text.splitlines()}
+    extra = sorted(p.stem for p in HERE.glob("*.md")
+                   if p.stem != "index" and p.stem not in listed)
+    if extra:
+        text += "\n## More\n\n```{toctree}\n:maxdepth: 1\n\n" + "\n".join(extra) + "\n```\n"
+    source[0] = text
 
 
 # --------------------------------------------------------------------------- docstrings

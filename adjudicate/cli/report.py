@@ -25,9 +25,9 @@ def register(sub) -> None:
     r.add_argument("--readers", metavar="IDS", help="comma-separated reader panel")
     r.add_argument("--hedge", choices=("category", "negative", "positive", "missing"),
                    default="category", help="HEDGE in the agreement statistics")
-    r.add_argument("--vote-hedge", choices=("negative", "positive", "missing", "abstain"),
+    r.add_argument("--vote-hedge", choices=("negative", "positive", "missing"),
                    default="negative", help="HEDGE in votes and comparisons (default negative)")
-    r.add_argument("--ties", default=None,
+    r.add_argument("--ties", default=None, choices=("random", "negative", "positive", "missing"),
                    help="tie policy of the votes (default: the package's default)")
     r.add_argument("--bootstrap", type=int, default=None, metavar="B",
                    help="bootstrap replicates (default 500: a quick look; use 2000+ for a paper)")
