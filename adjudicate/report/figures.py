@@ -363,10 +363,12 @@ def roc_plot(curves=None, readers=None, *, title: str | None = None, ax=None) ->
         ``rater`` is :data:`MEAN_READER` (``"mean reader"``) is drawn as a filled diamond.
     title : str, optional
     ax : matplotlib.axes.Axes, optional
+        An axes to draw into, e.g. one panel of a grid of findings.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Square, half a page wide; the axes has equal aspect.
 
     Examples
     --------
@@ -457,10 +459,12 @@ def prevalence_plot(result, *, findings: Sequence[str] | None = None,
         Sources drawn with their own marker and interval (default: sources whose name is
         not all digits, i.e. not a reader id).
     ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure, 60% of the page wide).
 
     Returns
     -------
     matplotlib.figure.Figure
+        Findings top to bottom; the legend names the highlighted sources.
 
     Examples
     --------
