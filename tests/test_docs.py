@@ -1,6 +1,7 @@
 """Every Python block of the documentation runs as written (docs that rot are worse than none).
 
-The blocks of one page run in order in one namespace, in a temporary working directory (some
+Pages with a dedicated test (``tests/test_docs_<page>.py``) are left to it. The blocks of
+one page run in order in one namespace, in a temporary working directory (some
 write files), with a non-interactive matplotlib backend. The Sphinx build itself (warnings as
 errors) is a separate step of ``.ci/run``.
 """
@@ -11,7 +12,11 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-PAGES = sorted(p for p in DOCS.glob("*.md") if "```python" in p.read_text(encoding="utf-8"))
+HERE = Path(__file__).resolve().parent
+# pages with a test of their own (tests/test_docs_<page>.py, which also checks the prose's
+# claims) run there, not twice
+PAGES = sorted(p for p in DOCS.glob("*.md") if "```python" in p.read_text(encoding="utf-8")
+               and not (HERE / f"test_docs_{p.stem.replace('-', '_')}.py").exists())
 
 
 def test_the_tutorials_have_code():
