@@ -153,7 +153,7 @@ def format_cell(estimate, low=np.nan, high=np.nan, *, digits: int = 3, signed: b
 
 
 def wide_view(table: pd.DataFrame, index="finding", columns="statistic", *, digits: int = 3,
-              signed: bool = False, mark: str | None = None) -> pd.DataFrame:
+              signed: bool = False, mark: str | None = None, cell=None) -> pd.DataFrame:
     """A tidy table as ``estimate [low, high]`` strings: rows ``index``, columns ``columns``.
 
     Parameters
@@ -168,6 +168,9 @@ def wide_view(table: pd.DataFrame, index="finding", columns="statistic", *, digi
         Show the sign (for differences).
     mark : str, optional
         A boolean column (e.g. ``reject``) whose true rows get a ``*``.
+    cell : callable, optional
+        The cell renderer, called like :func:`format_cell` (default); e.g.
+        :func:`adjudicate.report.tables.estimate_cell` for a paper's ``0.61 (0.50-0.72)``.
 
     Returns
     -------
@@ -176,7 +179,8 @@ def wide_view(table: pd.DataFrame, index="finding", columns="statistic", *, digi
     """
     index = [index] if isinstance(index, str) else list(index)
     marks = table[mark].fillna(False).astype(bool) if mark else pd.Series(False, table.index)
-    cells = [format_cell(e, lo, hi, digits=digits, signed=signed, mark="*" if m else "")
+    cell = cell or format_cell
+    cells = [cell(e, lo, hi, digits=digits, signed=signed, mark="*" if m else "")
              for e, lo, hi, m in zip(table["estimate"], table["ci_low"], table["ci_high"],
                                      marks)]
     frame = table[index + [columns]].assign(_cell=cells)

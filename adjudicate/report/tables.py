@@ -15,6 +15,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ..results import wide_view
+
 __all__ = ["FORMATS", "audit_frames", "estimate_cell", "format_frame", "format_sections",
            "format_table", "wide_table"]
 
@@ -33,8 +35,11 @@ def _frame(result) -> pd.DataFrame:
     return table
 
 
-def estimate_cell(estimate, low=np.nan, high=np.nan, *, digits: int = 2) -> str:
+def estimate_cell(estimate, low=np.nan, high=np.nan, *, digits: int = 2, signed: bool = False,
+                  mark: str = "") -> str:
     """``estimate (low-high)``, rounded; ``to`` between negative bounds; ``-`` when undefined.
+
+    The paper's cell (the terminal's is :func:`adjudicate.results.format_cell`).
 
     Examples
     --------
@@ -42,16 +47,17 @@ def estimate_cell(estimate, low=np.nan, high=np.nan, *, digits: int = 2) -> str:
     '0.62 (0.55-0.70)'
     >>> estimate_cell(-0.05, -0.21, 0.1, digits=3)
     '-0.050 (-0.210 to 0.100)'
-    >>> estimate_cell(0.5), estimate_cell(float("nan"))
-    ('0.50', '-')
+    >>> estimate_cell(0.5), estimate_cell(float("nan")), estimate_cell(0.1, signed=True, mark="*")
+    ('0.50', '-', '+0.10*')
     """
     if pd.isna(estimate):
         return "-"
-    text = f"{estimate:.{digits}f}"
-    if pd.isna(low) or pd.isna(high):
-        return text
-    sep = " to " if min(low, high) < 0 else "-"
-    return f"{text} ({low:.{digits}f}{sep}{high:.{digits}f})"
+    sign = "+" if signed else ""
+    text = f"{estimate:{sign}.{digits}f}"
+    if not (pd.isna(low) or pd.isna(high)):
+        sep = " to " if min(low, high) < 0 else "-"
+        text += f" ({low:{sign}.{digits}f}{sep}{high:{sign}.{digits}f})"
+    return text + mark
 
 
 def wide_table(result, *, index: str | Sequence[str] = "finding",
@@ -109,20 +115,16 @@ def wide_table(result, *, index: str | Sequence[str] = "finding",
     missing = [c for c in index + columns + ["estimate"] if c not in table.columns]
     if missing:
         raise KeyError(f"columns {missing} are not in the result; it has {list(table.columns)}")
-    lo = table["ci_low"] if "ci_low" in table else pd.Series(np.nan, index=table.index)
-    hi = table["ci_high"] if "ci_high" in table else pd.Series(np.nan, index=table.index)
-    cells = [estimate_cell(e, a, b, digits=digits)
-             for e, a, b in zip(table["estimate"], lo, hi)]
     key = (table[columns].astype(str).agg(" / ".join, axis=1) if columns
            else pd.Series("estimate", index=table.index))
-    long = table[index].assign(_col=key.to_numpy(), _cell=cells)
-    wide = long.pivot_table(index=index, columns="_col", values="_cell", aggfunc="first",
-                            sort=False)
-    row_order = table[index].drop_duplicates()
-    wide = wide.reindex(pd.MultiIndex.from_frame(row_order) if len(index) > 1
-                        else pd.Index(row_order[index[0]], name=index[0]))
-    wide = wide[list(pd.unique(key))].fillna("-")
-    wide.columns.name = None
+    long = table.assign(_col=key.to_numpy())
+    for bound in ("ci_low", "ci_high"):
+        if bound not in long:
+            long[bound] = np.nan
+    wide = wide_view(long, index=index if len(index) > 1 else index[0], columns="_col",
+                     digits=digits, cell=estimate_cell).fillna("-")
+    if len(index) == 1:
+        wide.index.name = index[0]
     if n_units and "n_units" in table:
         n = table.groupby(index, sort=False)["n_units"].max()
         wide.insert(0, "n", n.reindex(wide.index).to_numpy())
