@@ -46,7 +46,7 @@ def test_audit_and_reproduce_all_findings_take_format(capsys, fmt):
 
 
 def test_compare_nlp_markdown_rows_are_reference_rater_finding(capsys):
-    md = _run(capsys, "compare-nlp", "four-findings", "--bootstrap", "20", "--seed", "1",
+    md = _run(capsys, "compare-nlp", "four-findings", "--bootstrap", "40", "--seed", "1",
               "--method", "percentile", "--format", "markdown")
     head = [c.strip() for c in md.splitlines()[0].split("|")[1:5]]
     assert head == ["reference", "rater", "finding", "n"]

@@ -30,7 +30,7 @@ def _boom(*args, **kwargs):
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    results = collect_results(report_settings("all-findings", n_resamples=30,
+    results = collect_results(report_settings("all-findings", n_resamples=40,
                                               method="percentile"))
     with pytest.MonkeyPatch.context() as mp:  # rendering only renders: no statistic is called
         for name in ("agreement_table", "compare_nlp", "pairwise_kappa", "accuracy_table",
@@ -107,7 +107,7 @@ def test_settings_record_versions_and_hashes():
 def test_changed_input_is_refused(tmp_path):
     src = tmp_path / "readers.csv"
     src.write_bytes(adj.dataset_path("all_findings", "readers").read_bytes())
-    s = report_settings(str(src), seed=1, n_resamples=10)
+    s = report_settings(str(src), seed=1, n_resamples=40)
     src.write_bytes(src.read_bytes() + b"\n")
     with pytest.raises(ValueError, match="changed since the settings"):
         collect_results(s)
@@ -117,7 +117,7 @@ def test_own_file_and_scores_without_evaluate(tmp_path, capsys):
     lines = adj.dataset_path("four_findings", "readers").read_text().splitlines(keepends=True)
     path = tmp_path / "readers.csv"
     path.write_text("".join(lines[:1500]))  # a small study in the NIH layout
-    assert main(["report", str(path), "--out", str(tmp_path), "--bootstrap", "10", "--seed",
+    assert main(["report", str(path), "--out", str(tmp_path), "--bootstrap", "40", "--seed",
                  "1", "--method", "percentile", "--scores", str(path)]) == 0
     page = (tmp_path / "report.html").read_text()
     assert "nothing to reproduce" in page and "leave-one-out" in page

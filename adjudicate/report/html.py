@@ -230,7 +230,7 @@ def collect_results(settings: dict) -> ReportResults:
 
     Examples
     --------
-    >>> s = report_settings("all-findings", seed=1, n_resamples=20)
+    >>> s = report_settings("all-findings", seed=1, n_resamples=40)
     >>> res = collect_results(s)
     >>> int(res.reproduction["n_mismatch"].sum()), sorted(set(res.pairs["finding"]))[:2]
     (0, ['Abnormal', 'Atelectasis'])
