@@ -944,21 +944,45 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     seed = _fresh_seed(seed)
 
     flat = stats.reshape(n_units, -1)
+    by_cluster = _cluster_sums(flat, codes, n_clusters)
+    return _bootstrap_cluster_sums(by_cluster, finalize, stat_shape, clustered=design.clustered,
+                                   label=design.label,
+                                   n_resamples=n_resamples, seed=seed, method=method,
+                                   confidence_level=confidence_level, progress=progress,
+                                   total=flat.sum(axis=0))
+
+
+def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_shape: tuple, *,
+                            clustered: bool, label: str, n_resamples: int, seed, method: str,
+                            confidence_level: float, progress: _Progress,
+                            total: np.ndarray | None = None) -> BootstrapResult:
+    """The engine once unit statistics are summed within clusters: ``(n_clusters, n_stats)``.
+
+    Replicates are drawn in blocks of rows of ``counts`` (about ``_BLOCK_ELEMENTS`` counts per
+    block), their products ``counts @ by_cluster`` gathered into blocks of sums of fixed size
+    and ``finalize`` called once per block of sums, so the number of ``finalize`` calls does
+    not grow with the number of clusters. The jackknife ``finalize(total - by_cluster)`` is
+    evaluated in blocks of a fixed number of clusters, so its cost is linear in them.
+    """
+    n_clusters = by_cluster.shape[0]
     call = _vectorized(finalize, stat_shape)
-    total = flat.sum(axis=0)
+    if total is None:
+        total = by_cluster.sum(axis=0)
     estimate = call(total)
     out_shape = estimate.shape
     out_size = estimate.size
     check_n_resamples(n_resamples, confidence_level, n_values=out_size)  # before allocating
-    by_cluster = _cluster_sums(flat, codes, n_clusters)
+    n_stats = by_cluster.shape[1]
+    width = max(n_stats, out_size)          # values per replicate, sums and outputs
 
     rng = np.random.default_rng(seed)
     distribution = np.empty((n_resamples, out_size))
-    width = max(n_clusters, flat.shape[1], out_size)
     for start, stop in _chunks(n_resamples, width):
-        counts = _cluster_counts(rng, stop - start, n_clusters).astype(np.float64)
-        distribution[start:stop] = _finalize_rows(call, counts @ by_cluster, out_size,
-                                                  out_shape)
+        sums = np.empty((stop - start, n_stats))
+        for lo, hi in _chunks(stop - start, max(n_clusters, n_stats)):
+            counts = _cluster_counts(rng, hi - lo, n_clusters).astype(np.float64)
+            np.matmul(counts, by_cluster, out=sums[lo:hi])
+        distribution[start:stop] = _finalize_rows(call, sums, out_size, out_shape)
         progress.update(stop)
 
     jackknife = np.empty((n_clusters, out_size))
@@ -973,8 +997,7 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     return BootstrapResult(
         estimate=_shaped(estimate, out_shape), distribution=distribution, jackknife=jackknife,
         method=method, confidence_level=confidence_level, n_resamples=n_resamples,
-        n_clusters=n_clusters, seed=seed, clustered=design.clustered,
-        clusters=design.label,
+        n_clusters=n_clusters, seed=seed, clustered=clustered, clusters=label,
     )
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+from scipy import sparse
 
 __all__ = ["Patterns", "chunk_slices", "code_patterns", "count_patterns"]
 
@@ -61,6 +62,10 @@ class Patterns:
     unit only through its counts) or full reader-code vectors (``codes (P, R)``; enough for
     every coefficient). ``freq (F, P)`` counts units; ``lookup`` maps an integer pattern id
     (``encode(codes_block) -> (c, F)``) to its column, -1 if absent.
+
+    A ``Patterns`` belongs to the codes it was found in: :meth:`unit_columns` (each unit's
+    pattern) and :meth:`cluster_counts` (patterns per cluster) are computed once for them and
+    shared by every statistic, its variance and its bootstrap.
     """
 
     freq: np.ndarray
@@ -68,6 +73,58 @@ class Patterns:
     encode: Callable[[np.ndarray], np.ndarray]
     counts: np.ndarray | None = None
     codes: np.ndarray | None = None
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def unit_columns(self, codes: np.ndarray) -> np.ndarray:
+        """Column of each unit's pattern, ``(n_units, F)`` int32, encoded once per data set."""
+        columns = self._memo.get("columns")
+        if columns is None:
+            ids = self._memo.pop("ids", None)
+            columns = np.empty((codes.shape[0], codes.shape[2]), np.int32)
+            for block in chunk_slices(codes.shape[0], 3 * codes.shape[1] * codes.shape[2]):
+                found = self.encode(codes[block]) if ids is None else ids[block]
+                columns[block] = self.lookup[found]
+            self._memo["columns"] = columns
+        return columns
+
+    def cluster_counts(self, codes: np.ndarray, clusters) -> sparse.csr_matrix:
+        """How many units of each cluster show each pattern, finding by finding, sparse.
+
+        Shape ``(n_clusters * F, F * P)``: row ``c * F + f`` holds cluster ``c``'s counts of
+        the patterns of finding ``f`` in columns ``f * P .. f * P + P - 1`` (zeros elsewhere),
+        so products with it never mix findings. Clusters are numbered by
+        :func:`cluster_index`. Built once per clusters array (the last one asked for), as the
+        product of the cluster membership and the units' one-hot patterns.
+        """
+        hit = self._memo.get("clusters")
+        if hit is not None and hit[0] is clusters and np.array_equal(hit[1], clusters):
+            return hit[2]
+        u, (f, n_patterns) = codes.shape[0], self.freq.shape
+        columns = self.unit_columns(codes) + np.arange(f, dtype=np.int32) * n_patterns
+        one_hot = sparse.csr_matrix((np.ones(u * f), columns.ravel(), np.arange(0, u * f + 1, f)),
+                                    shape=(u, f * n_patterns))
+        by_cluster = cluster_members(clusters, u) @ one_hot          # (C, F * P)
+        by_cluster.sort_indices()
+        n_clusters = by_cluster.shape[0]
+        row = (np.repeat(np.arange(n_clusters, dtype=np.int64), np.diff(by_cluster.indptr)) * f
+               + by_cluster.indices // n_patterns)                   # non-decreasing
+        indptr = np.zeros(n_clusters * f + 1, np.int64)
+        np.cumsum(np.bincount(row, minlength=n_clusters * f), out=indptr[1:])
+        members = sparse.csr_matrix((by_cluster.data, by_cluster.indices, indptr),
+                                    shape=(n_clusters * f, f * n_patterns))
+        self._memo["clusters"] = (clusters, np.array(clusters, copy=True), members)
+        self._memo.pop("seen", None)
+        return members
+
+    def clusters_with(self, codes: np.ndarray, clusters, present: np.ndarray) -> np.ndarray:
+        """Per finding, how many clusters hold a unit whose pattern is flagged in ``present (P, F)``."""
+        members = self.cluster_counts(codes, clusters)
+        seen = self._memo.setdefault("seen", {})
+        key = (id(members), np.asarray(present, bool).tobytes())
+        if key not in seen:
+            flags = members @ np.asarray(present, np.float64).T.ravel()   # (C * F,)
+            seen[key] = (flags.reshape(-1, self.freq.shape[0]) > 0).sum(0)
+        return seen[key]
 
     def evaluate(self, on_counts, on_codes, *args):
         """A per-unit function on every pattern: ``(P, F, ...)``."""
@@ -83,13 +140,43 @@ def _find_patterns(codes: np.ndarray, n_raw: int, encode, decode) -> Patterns:
     u, n_readers, f = codes.shape
     freq = np.zeros(f * n_raw, np.int64)
     offsets = np.arange(f, dtype=np.int64) * n_raw
+    ids = np.empty((u, f), np.int32)            # each unit's pattern id: kept for unit_columns
     for block in chunk_slices(u, 3 * n_readers * f):
-        freq += np.bincount((encode(codes[block]) + offsets).ravel(), minlength=f * n_raw)
+        ids[block] = encode(codes[block])
+        freq += np.bincount((ids[block] + offsets).ravel(), minlength=f * n_raw)
     freq = freq.reshape(f, n_raw)
-    ids = np.flatnonzero(freq.any(0))
+    present = np.flatnonzero(freq.any(0))
     lookup = np.full(n_raw, -1, np.int64)
-    lookup[ids] = np.arange(len(ids))
-    return Patterns(freq[:, ids].astype(np.float64), lookup, encode, **decode(ids))
+    lookup[present] = np.arange(len(present))
+    found = Patterns(freq[:, present].astype(np.float64), lookup, encode, **decode(present))
+    found._memo["ids"] = ids
+    return found
+
+
+def cluster_index(clusters, n_units: int) -> tuple[np.ndarray, int]:
+    """The resampling engine's numbering of clusters (one id per unit) and their count."""
+    from ..resample import _design
+    design = _design(clusters, n_units)
+    return design.codes, design.n_clusters
+
+
+_MEMBERS: list = []
+
+
+def cluster_members(clusters, n_units: int) -> sparse.csr_matrix:
+    """``(n_clusters, n_units)`` 0/1 membership, clusters as :func:`cluster_index` numbers them.
+
+    Kept for the last clusters array asked for, so the statistics of one table share it.
+    """
+    if _MEMBERS and _MEMBERS[0][0] is clusters and np.array_equal(_MEMBERS[0][1], clusters):
+        return _MEMBERS[0][2]
+    cluster_of, n_clusters = cluster_index(clusters, n_units)
+    order = np.argsort(cluster_of, kind="stable")
+    indptr = np.zeros(n_clusters + 1, np.int64)
+    np.cumsum(np.bincount(cluster_of, minlength=n_clusters), out=indptr[1:])
+    members = sparse.csr_matrix((np.ones(n_units), order, indptr), shape=(n_clusters, n_units))
+    _MEMBERS[:] = [(clusters, np.array(clusters, copy=True), members)]
+    return members
 
 
 _PATTERN_CACHE: dict[tuple, tuple] = {}
@@ -138,3 +225,4 @@ def code_patterns(codes: np.ndarray, n_categories: int) -> Patterns | None:
 
     return _cached("codes", codes, k, lambda: _find_patterns(
         codes, n_raw, partial(_code_ids, n_categories=k), decode))
+

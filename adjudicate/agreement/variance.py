@@ -8,10 +8,9 @@ n^2`` over clusters ``c``, which for independent units is Gwet's ``sum_i psi_i^2
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
-from .patterns import chunk_slices
+from .patterns import chunk_slices, cluster_index, code_patterns
 
 __all__ = ["influence_variance"]
 
@@ -29,32 +28,44 @@ def influence_variance(stat, codes: np.ndarray, total: np.ndarray, clusters=None
         return np.full(f, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         found = stat.patterns(codes, for_influence=True)
-        table = None
+        if clusters is not None:
+            # one set of patterns (reader codes) for every statistic, so that the
+            # cluster-pattern counts are built once per data set and clusters
+            found = code_patterns(codes, stat.n_categories) or found
         if found is not None:
             psi_p, counted_p = found.evaluate(
                 stat.count_influence, stat._unit_influence, total)     # (P, F)
-            table = np.where(counted_p, psi_p, 0.0), counted_p
+            psi_p = np.where(counted_p, psi_p, 0.0)
+            n = (found.freq * counted_p.T).sum(1)
             if clusters is None:
-                n = (found.freq * counted_p.T).sum(1)
-                square = (found.freq * table[0].T ** 2).sum(1)
+                square = (found.freq * psi_p.T ** 2).sum(1)
                 return np.where(n > 1, square / (n * (n - 1)), np.nan)
+            # per cluster and finding, sum_i psi_i = sum over patterns of (units of the
+            # cluster showing it) x psi of the pattern: one sparse product with the
+            # cluster-pattern counts, which every statistic of the same data and clusters
+            # shares (built once), so each statistic costs one pass over them
+            members = found.cluster_counts(codes, clusters)             # (C * F, F * P)
+            by_cluster = (members @ psi_p.T.ravel()).reshape(-1, f)
+            square = (by_cluster**2).sum(0)
+            c = found.clusters_with(codes, clusters, counted_p)
+            return np.where(c > 1, c / (c - 1) * square / n**2, np.nan)
         u = codes.shape[0]
         psi = np.zeros((u, f))
         counted = np.zeros((u, f), bool)
         for block in chunk_slices(u, 4 * codes.shape[1] * f + 4 * f * stat.width):
-            if table is None:
-                psi[block], counted[block] = stat._unit_influence(codes[block], total)
-            else:   # look each unit's pattern up
-                col = found.lookup[found.encode(codes[block])]
-                psi[block] = np.take_along_axis(table[0], col, 0)
-                counted[block] = np.take_along_axis(table[1], col, 0)
+            psi[block], counted[block] = stat._unit_influence(codes[block], total)
         psi[~counted] = 0.0
         n = counted.sum(0)
         if clusters is None:
             return np.where(n > 1, (psi**2).sum(0) / (n * (n - 1)), np.nan)
-        cluster_of, uniques = pd.factorize(np.asarray(clusters))
+        cluster_of, n_clusters = cluster_index(clusters, u)
         member = sparse.csr_matrix((np.ones(u), (cluster_of, np.arange(u))),
-                                   shape=(len(uniques), u))
+                                   shape=(n_clusters, u))
         by_cluster = member @ psi
         c = ((member @ counted.astype(np.float64)) > 0).sum(0)
-        return np.where(c > 1, c / (c - 1) * (by_cluster**2).sum(0) / n**2, np.nan)
+        return _sandwich(by_cluster, c, n)
+
+
+def _sandwich(by_cluster: np.ndarray, c: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``C/(C-1) sum_c (sum_{i in c} psi_i)^2 / n^2``, NaN with fewer than 2 clusters."""
+    return np.where(c > 1, c / (c - 1) * (np.asarray(by_cluster) ** 2).sum(0) / n**2, np.nan)
