@@ -804,10 +804,74 @@ def _cluster_sums(stats: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.n
     """Rows of ``stats`` summed within clusters: ``(n_clusters, n_stats)``, cluster order."""
     if n_clusters == len(codes) and (codes == np.arange(len(codes))).all():
         return stats
-    order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
-    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
-    return np.add.reduceat(stats[order], starts, axis=0)
+    from scipy import sparse
+    members = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
+                                shape=(n_clusters, len(codes)))
+    return members @ stats
+
+
+_DISTINCT_MIN_ROWS = 4096
+"""Look for equal rows of cluster sums (to finalize each once) from this many clusters."""
+
+
+def _distinct_blocks(by_cluster: np.ndarray, groups: int):
+    """Equal blocks of cluster sums, to evaluate the jackknife once per distinct block.
+
+    The columns of ``by_cluster`` are ``groups`` blocks of equal width (findings). Returns
+    ``(rows, group, inverse)``: the distinct blocks ``(n_distinct, width)``, the block each
+    was found in, and for every (cluster, block) the index of its distinct block; or None
+    when they are (nearly) all distinct. Blocks are grouped by a random projection, one per
+    block position, and the grouping is then checked exactly, chunk by chunk.
+    """
+    n, n_stats = by_cluster.shape
+    if n < _DISTINCT_MIN_ROWS:
+        return None
+    per = n_stats // groups
+    blocks = by_cluster.reshape(n, groups, per)
+    probe = np.random.default_rng(0).standard_normal((groups, per))
+    keys = np.einsum("cgm,gm->cg", blocks, probe).ravel()      # (n * groups,)
+    inverse, uniques = pd.factorize(keys)
+    if len(uniques) > n * groups // 2:
+        return None
+    first = np.empty(len(uniques), np.intp)
+    first[inverse[::-1]] = np.arange(n * groups)[::-1]          # first (cluster, block) of each
+    rows = blocks.reshape(-1, per)[first]
+    flat = blocks.reshape(-1, per)
+    for start, stop in _chunks(n * groups, per):
+        if not np.array_equal(rows[inverse[start:stop]], flat[start:stop]):
+            return None
+    return rows, first % groups, inverse
+
+
+def _jackknife(by_cluster: np.ndarray, total: np.ndarray, call: Callable, out_shape: tuple,
+               groups: int) -> np.ndarray:
+    """Leave-one-cluster-out values ``finalize(total - by_cluster[c])``, ``(n_clusters, out)``.
+
+    In blocks of a fixed number of rows, so linear in the clusters. With ``groups > 1`` the
+    sums are ``groups`` blocks of columns and output ``g`` (first output axis) depends only on
+    block ``g`` (agreement: findings); then the jackknife is evaluated once per distinct block
+    (at scale most clusters share their reads with many others), not once per cluster.
+    """
+    n, n_stats = by_cluster.shape
+    out_size = int(np.prod(out_shape))
+    width = max(n_stats, out_size)
+    found = _distinct_blocks(by_cluster, groups) if groups > 1 else None
+    if found is None:
+        jackknife = np.empty((n, out_size))
+        for start, stop in _chunks(n, width):
+            jackknife[start:stop] = _finalize_rows(call, total - by_cluster[start:stop],
+                                                   out_size, out_shape)
+        return jackknife
+    rows, group, inverse = found
+    per, out_per = n_stats // groups, out_size // groups
+    distinct = np.empty((len(rows), out_per))
+    for start, stop in _chunks(len(rows), width):
+        pick = np.arange(stop - start), group[start:stop]
+        full = np.broadcast_to(total, (stop - start, n_stats)).reshape(-1, groups, per).copy()
+        full[pick] -= rows[start:stop]
+        values = _finalize_rows(call, full.reshape(-1, n_stats), out_size, out_shape)
+        distinct[start:stop] = values.reshape(-1, groups, out_per)[pick]
+    return distinct[inverse].reshape(n, out_size)
 
 
 def _as_unit_stats(unit_stats, name: str = "unit_stats") -> np.ndarray:
@@ -952,17 +1016,50 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
                                    total=flat.sum(axis=0))
 
 
+def bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, *, clustered: bool,
+                           label: str | None = None, n_resamples: int = 9999, seed=None, method: Method = "bca",
+                           confidence_level: float = 0.95, progress: bool | None = None,
+                           separable: bool = False) -> BootstrapResult:
+    """:func:`bootstrap_sums` of statistics already summed within clusters.
+
+    ``by_cluster`` has one row per cluster, in the order :func:`bootstrap_sums` numbers them
+    (:func:`resolve_clusters`; units in their order when they are independent), so that the same
+    seed gives the same replicates as ``bootstrap_sums(unit_stats, finalize, clusters=...)``
+    without the per-unit matrix ever being held; ``label`` is what was resampled (the
+    :class:`ClusterDesign` label). For callers that can sum their per-unit
+    statistics cluster by cluster in blocks (:mod:`adjudicate.agreement.bootstrap`).
+    ``separable``: ``by_cluster`` is ``(n_clusters, G, m)`` and output ``g`` of ``finalize``
+    (first axis, length ``G``) depends only on ``sums[..., g, :]`` (findings), which lets the
+    jackknife be evaluated once per distinct block of sums.
+    """
+    stats = np.asarray(by_cluster, np.float64)
+    n_resamples = _positive_int(n_resamples, "n_resamples")
+    method = _check_method(method)
+    confidence_level = _check_level(confidence_level)
+    if not callable(finalize):
+        raise TypeError(f"finalize must be callable, got {type(finalize).__name__}")
+    _check_clusters(stats.shape[0], clustered)
+    return _bootstrap_cluster_sums(
+        stats.reshape(stats.shape[0], -1), finalize, stats.shape[1:], clustered=clustered,
+        label=label or ("clusters" if clustered else "units"),
+        n_resamples=n_resamples, seed=_fresh_seed(seed), method=method,
+        confidence_level=confidence_level, progress=_Progress(progress, n_resamples),
+        groups=stats.shape[1] if separable and stats.ndim == 3 else 1)
+
+
 def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_shape: tuple, *,
                             clustered: bool, label: str, n_resamples: int, seed, method: str,
                             confidence_level: float, progress: _Progress,
-                            total: np.ndarray | None = None) -> BootstrapResult:
+                            total: np.ndarray | None = None, groups: int = 1
+                            ) -> BootstrapResult:
     """The engine once unit statistics are summed within clusters: ``(n_clusters, n_stats)``.
 
     Replicates are drawn in blocks of rows of ``counts`` (about ``_BLOCK_ELEMENTS`` counts per
     block), their products ``counts @ by_cluster`` gathered into blocks of sums of fixed size
     and ``finalize`` called once per block of sums, so the number of ``finalize`` calls does
     not grow with the number of clusters. The jackknife ``finalize(total - by_cluster)`` is
-    evaluated in blocks of a fixed number of clusters, so its cost is linear in them.
+    evaluated in blocks of a fixed number of clusters, so its cost is linear in them
+    (:func:`_jackknife`; ``groups``: the sums and outputs split by finding).
     """
     n_clusters = by_cluster.shape[0]
     call = _vectorized(finalize, stat_shape)
@@ -985,10 +1082,7 @@ def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_sha
         distribution[start:stop] = _finalize_rows(call, sums, out_size, out_shape)
         progress.update(stop)
 
-    jackknife = np.empty((n_clusters, out_size))
-    for start, stop in _chunks(n_clusters, width):
-        jackknife[start:stop] = _finalize_rows(call, total - by_cluster[start:stop], out_size,
-                                               out_shape)
+    jackknife = _jackknife(by_cluster, total, call, out_shape, groups)
 
     distribution = distribution.reshape(n_resamples, *out_shape)
     jackknife = jackknife.reshape(n_clusters, *out_shape)

@@ -12,15 +12,10 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ..ratings import MISSING, Ratings, as_ratings
-from ..resample import (
-    _check_level,
-    _fresh_seed,
-    bootstrap_sums,
-    resolve_clusters,
-    stack_statistics,
-)
+from ..resample import _check_level, _fresh_seed, resolve_clusters
 from ..results import TableResult
 from ..vote import apply_hedge
+from .bootstrap import bootstrap_statistics
 from .coefficients import coverage, undefined_reason
 from .design import Design
 from .registry import STATISTICS, sum_statistic
@@ -246,11 +241,9 @@ def agreement_table(ratings, *, statistics: Sequence[str] | None = None,
     if ci == "bootstrap" and stats:
         # every statistic on the same replicates: one W @ S for all of them
         seed = _fresh_seed(seed)
-        unit_stats, finalize = stack_statistics(*[(st.unit_stats(codes), st.finalize)
-                                                  for st in stats])
-        boot = bootstrap_sums(unit_stats, finalize, clusters=design,
-                              n_resamples=n_resamples, seed=seed, method=method,
-                              confidence_level=confidence_level)
+        boot = bootstrap_statistics(stats, codes, clusters=design,
+                                    n_resamples=n_resamples, seed=seed, method=method,
+                                    confidence_level=confidence_level)
         low, high = boot.confidence_interval(confidence_level)  # (findings, statistics)
         se = np.asarray(boot.standard_error, np.float64)
         how = f"bootstrap {boot.method} ({design.label})"
