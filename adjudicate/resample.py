@@ -39,7 +39,8 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+
+from ._lazy import ndtr, ndtri
 
 __all__ = [
     "BootstrapResult",

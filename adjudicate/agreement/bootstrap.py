@@ -23,12 +23,15 @@ each block of units instead. The replicates and the jackknife are those of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from .patterns import cluster_index, code_patterns
 from .statistic import SumStatistic
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["bootstrap_statistics", "cluster_sums"]
 
@@ -38,6 +41,7 @@ _STREAM_UNITS = 1 << 16
 
 def _segments(sorted_clusters: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix]:
     """Clusters of a block of units sorted by cluster, and the 0/1 matrix summing their rows."""
+    from scipy import sparse
     starts = np.flatnonzero(np.r_[True, sorted_clusters[1:] != sorted_clusters[:-1]])
     n = len(sorted_clusters)
     summing = sparse.csr_matrix((np.ones(n), np.arange(n), np.r_[starts, n]),

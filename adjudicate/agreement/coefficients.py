@@ -17,8 +17,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
+from .._lazy import ndtr
 from ..ratings import MISSING, Ratings, as_ratings, check_labels
 from ..resample import bootstrap_sums, resolve_clusters
 from . import terms

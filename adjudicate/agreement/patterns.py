@@ -16,9 +16,12 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["Patterns", "chunk_slices", "code_patterns", "count_patterns"]
 
@@ -99,6 +102,7 @@ class Patterns:
         hit = self._memo.get("clusters")
         if hit is not None and hit[0] is clusters and np.array_equal(hit[1], clusters):
             return hit[2]
+        from scipy import sparse
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
         columns = self.unit_columns(codes) + np.arange(f, dtype=np.int32) * n_patterns
         one_hot = sparse.csr_matrix((np.ones(u * f), columns.ravel(), np.arange(0, u * f + 1, f)),
@@ -170,6 +174,7 @@ def cluster_members(clusters, n_units: int) -> sparse.csr_matrix:
     """
     if _MEMBERS and _MEMBERS[0][0] is clusters and np.array_equal(_MEMBERS[0][1], clusters):
         return _MEMBERS[0][2]
+    from scipy import sparse
     cluster_of, n_clusters = cluster_index(clusters, n_units)
     order = np.argsort(cluster_of, kind="stable")
     indptr = np.zeros(n_clusters + 1, np.int64)

@@ -6,8 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from scipy.special import ndtri
-
+from .._lazy import ndtri
 from ..resample import ConfidenceInterval
 
 __all__ = ["AgreementResult", "ConfidenceInterval", "UndefinedAgreementWarning"]

@@ -9,8 +9,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
+from .._lazy import ndtri
 from ..ratings import MISSING, Ratings, as_ratings
 from ..resample import _check_level, _fresh_seed, resolve_clusters
 from ..results import TableResult

@@ -8,7 +8,6 @@ n^2`` over clusters ``c``, which for independent units is Gwet's ``sum_i psi_i^2
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from .patterns import chunk_slices, cluster_index, code_patterns
 
@@ -58,6 +57,7 @@ def influence_variance(stat, codes: np.ndarray, total: np.ndarray, clusters=None
         n = counted.sum(0)
         if clusters is None:
             return np.where(n > 1, (psi**2).sum(0) / (n * (n - 1)), np.nan)
+        from scipy import sparse
         cluster_of, n_clusters = cluster_index(clusters, u)
         member = sparse.csr_matrix((np.ones(u), (cluster_of, np.arange(u))),
                                    shape=(n_clusters, u))
