@@ -830,8 +830,9 @@ def _distinct_blocks(by_cluster: np.ndarray, groups: int):
     per = n_stats // groups
     blocks = by_cluster.reshape(n, groups, per)
     probe = np.random.default_rng(0).standard_normal((groups, per))
-    keys = np.einsum("cgm,gm->cg", blocks, probe).ravel()      # (n * groups,)
-    inverse, uniques = pd.factorize(keys)
+    keys, _ = pd.factorize(np.einsum("cgm,gm->cg", blocks, probe).ravel())
+    # the block position is part of the key: equal blocks of two findings are not one block
+    inverse, uniques = pd.factorize(keys * groups + np.tile(np.arange(groups), n))
     if len(uniques) > n * groups // 2:
         return None
     first = np.empty(len(uniques), np.intp)

@@ -63,7 +63,8 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
     Returns
     -------
     by_cluster : ndarray, shape (n_clusters, n_columns)
-        Rows in the order :func:`~adjudicate.resample.bootstrap_sums` numbers clusters.
+        Rows in the order :func:`~adjudicate.resample.bootstrap_sums` numbers clusters;
+        columns finding-major (``n_columns = n_findings x columns per finding``).
     expand : callable
         Maps sums ``(..., n_columns)`` to the list of each statistic's sums
         ``(..., n_findings, m)``, as ``stat.finalize`` takes them.
@@ -104,14 +105,15 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
     finding = np.arange(f)
 
     def rows(units: np.ndarray) -> np.ndarray:
+        """The units' rows of ``S``, finding-major: ``(units, F * (n_kept + unit_width))``."""
         parts = []
         if by_pattern:
-            parts.append(table[columns[units], finding].reshape(len(units), -1))
-        if by_unit:   # finding-major, as the pattern part: (units, F, sum of widths)
+            parts.append(table[columns[units], finding])                     # (b, F, W')
+        if by_unit:
             block = codes[units]
-            parts.append(np.concatenate([stats[i].unit_stats(block) for i in by_unit],
-                                        axis=-1).reshape(len(units), -1))
-        return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+            parts += [stats[i].unit_stats(block) for i in by_unit]           # (b, F, m)
+        joined = np.concatenate(parts, axis=-1) if len(parts) > 1 else parts[0]
+        return joined.reshape(len(units), -1)
 
     for start in range(0, u, _STREAM_UNITS):
         stop = min(start + _STREAM_UNITS, u)
@@ -126,15 +128,12 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
     unit_edges = np.cumsum([0] + [widths[i] for i in by_unit])
 
     def expand(sums: np.ndarray) -> list[np.ndarray]:
-        lead = sums.shape[:-1]
+        both = sums.reshape(*sums.shape[:-1], f, n_kept + unit_width)
         out: list = [None] * len(stats)
-        if by_pattern:
-            full = sums[..., :f * n_kept].reshape(*lead, f, n_kept)[..., inverse]
-            for i, lo, hi in zip(by_pattern, edges[:-1], edges[1:]):
-                out[i] = full[..., lo:hi]
-        rest = sums[..., f * n_kept:].reshape(*lead, f, unit_width)
+        for i, lo, hi in zip(by_pattern, edges[:-1], edges[1:]):
+            out[i] = both[..., inverse[lo:hi]]
         for i, lo, hi in zip(by_unit, unit_edges[:-1], unit_edges[1:]):
-            out[i] = rest[..., lo:hi]
+            out[i] = both[..., n_kept + lo:n_kept + hi]
         return out
 
     return by_cluster, expand

@@ -66,6 +66,23 @@ def _pairwise_kappas(total, n_pairs, k, w):
     return terms.joint_table_kappa(joint, w[:, None])
 
 
+def _pair_kappas(total, n_pairs, k, w):
+    """Only the kappas of :func:`terms.joint_table_kappa` (its first steps, same numbers).
+
+    Light's finalize runs on every bootstrap replicate and jackknife row; the standard errors
+    ``joint_table_kappa`` also computes cost four times the kappas there.
+    """
+    joint = total.reshape((*total.shape[:-1], n_pairs, k, k))
+    weights = w[:, None]
+    n = joint.sum((-1, -2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = joint / n[..., None, None]
+        row, col = p.sum(-1), p.sum(-2)
+        p_o = (p * weights).sum((-1, -2))
+        p_e = np.einsum("...k,...kl,...l->...", row, weights, col)
+        return terms.chance_corrected(p_o, p_e)
+
+
 def cohen_statistic(design: Design, pair: tuple[int, int], weight_kind) -> SumStatistic:
     k = design.n_categories
     w = terms.agreement_weights(weight_kind, design.effective)
@@ -115,14 +132,14 @@ def light_statistic(design: Design, pairs: np.ndarray, weight_kind) -> SumStatis
     w = terms.agreement_weights(weight_kind, design.effective)
 
     def finalize(total):
-        kappa = _pairwise_kappas(total, n_pairs, k, w)[0]
+        kappa = _pair_kappas(total, n_pairs, k, w)
         defined = ~np.isnan(kappa)
         with np.errstate(invalid="ignore", divide="ignore"):
             return (np.where(defined, kappa, 0).sum(-1)
                     / np.where(defined.any(-1), defined.sum(-1), np.nan))
 
     def components(total):
-        kappa = _pairwise_kappas(total, n_pairs, k, w)[0]
+        kappa = _pair_kappas(total, n_pairs, k, w)
         joint_n = total.reshape((*total.shape[:-1], n_pairs, k * k)).sum(-1)
         return {"coefficient": finalize(total), "n_pairs": np.isfinite(kappa).sum(-1),
                 "n_pairs_total": (joint_n > 0).sum(-1), "pair_kappas": kappa}

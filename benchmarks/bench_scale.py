@@ -1,0 +1,290 @@
+"""Scale: time and peak memory from 1,000 to 10 million units, and the goals of issue 12.
+
+Synthetic data: 5 readers x 4 binary findings, 10% of reads missing, about 1.5 units per
+patient (the NIH all-findings data has 810 images of 532 patients). Each timed case runs in a
+fresh process, so its peak resident set size (``ru_maxrss``) is its own; the data are
+generated in blocks, so the peak is that of the statistic (the data themselves are
+``units x 5 x 4`` bytes plus one patient id per unit).
+
+Cases (``--cases``, each at every ``--sizes``):
+
+- ``analytic_units`` / ``analytic_patients``: :func:`agreement_table` with the default
+  statistics and Wald intervals from the analytic standard errors, units independent /
+  cluster-robust (patients);
+- ``bootstrap_units`` / ``bootstrap_patients``: the same table with ``ci="bootstrap"`` and
+  ``--resamples`` replicates (BCa, jackknife included);
+- ``fleiss_alpha_ac1_patients`` (at ``--memory-sizes``): Fleiss' kappa, Krippendorff's alpha
+  and Gwet's AC1, ``--memory-resamples`` patient-clustered replicates (the memory goal).
+
+Then, in this process: ``krippendorff.alpha`` against :func:`adjudicate.krippendorff_alpha`
+at 810 units (bundled all-findings, one finding) and at 1e6 units (one synthetic finding);
+10,000 patient-clustered replicates of the default statistics for every all-findings column
+against the bare matrix product ``W @ S_clusters`` of the same replicates (W drawn before the
+clock starts). Writes ``benchmarks/results/scale.csv`` (every measurement),
+``scale_goals.csv`` (the goals as ratios) and ``scale.png`` (log-log time and memory).
+
+Run:  python benchmarks/bench_scale.py                       # everything (about 30 min)
+      python benchmarks/bench_scale.py --sizes 1e3,1e4,1e5   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results"
+CASES = ("analytic_units", "analytic_patients", "bootstrap_units", "bootstrap_patients")
+MEMORY_CASE = "fleiss_alpha_ac1_patients"
+
+
+# ----------------------------------------------------------------------------- data
+def synthetic(n_units: int, *, n_readers: int = 5, n_findings: int = 4, missing: float = 0.1,
+              seed: int = 0, block: int = 1 << 20):
+    """Ratings of ``n_units`` units: readers agree with a latent truth 85% of the time."""
+    from adjudicate import Ratings
+    rng = np.random.default_rng(seed)
+    codes = np.empty((n_units, n_readers, n_findings), np.int8)
+    for start in range(0, n_units, block):  # blocks: generation never dominates the peak
+        stop = min(start + block, n_units)
+        truth = rng.random((stop - start, 1, n_findings)) < 0.3
+        agree = rng.random((stop - start, n_readers, n_findings)) < 0.85
+        reads = np.where(agree, truth, ~truth).astype(np.int8)
+        reads[rng.random((stop - start, n_readers, n_findings)) < missing] = -1
+        codes[start:stop] = reads
+    patients = np.sort(rng.integers(0, max(2, int(n_units / 1.5)), n_units))
+    return Ratings(codes=codes, categories=("NO", "YES"), units=pd.RangeIndex(n_units),
+                   readers=[f"reader {i + 1}" for i in range(n_readers)],
+                   findings=[f"finding {i + 1}" for i in range(n_findings)], clusters=patients)
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+# ----------------------------------------------------------------------------- one case
+def run_case(case: str, n_units: int, n_resamples: int) -> dict:
+    """Run one case on fresh data in this process: seconds, peak and base memory (MiB)."""
+    from adjudicate import agreement_table
+    from adjudicate.agreement import sum_statistic
+    from adjudicate.agreement.bootstrap import bootstrap_statistics
+    warnings.simplefilter("ignore")
+    small = synthetic(50)     # warm up: lazy imports (scipy.sparse, scipy.special) not timed
+    agreement_table(small, clusters="patient")
+    agreement_table(small, clusters="patient", ci="bootstrap", n_resamples=10, seed=1)
+    ratings = synthetic(n_units)
+    base = rss_mib()
+    start = time.perf_counter()
+    if case.startswith("analytic_"):
+        agreement_table(ratings, clusters=case.split("_")[1][:-1])
+    elif case.startswith("bootstrap_"):
+        agreement_table(ratings, clusters=case.split("_")[1][:-1], ci="bootstrap",
+                        n_resamples=n_resamples, seed=1)
+    elif case == MEMORY_CASE:
+        stats = [sum_statistic(name, ratings)
+                 for name in ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1")]
+        bootstrap_statistics(stats, ratings.codes, clusters=ratings.clusters,
+                             n_resamples=n_resamples, seed=1).confidence_interval()
+    else:
+        raise ValueError(case)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"case": case, "n_units": n_units, "n_resamples": n_resamples,
+            "seconds": seconds, "peak_mib": peak, "base_mib": base}
+
+
+def in_child(case: str, n_units: int, n_resamples: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", case, str(n_units),
+                          str(n_resamples)], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return {"case": case, "n_units": n_units, "n_resamples": n_resamples,
+                "seconds": np.nan, "peak_mib": np.nan, "base_mib": np.nan,
+                "note": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------- peers
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def versus_krippendorff(repeat: int) -> list[dict]:
+    """Nominal alpha of one finding: krippendorff.alpha vs ours, same float array input."""
+    import krippendorff
+
+    from adjudicate import krippendorff_alpha, load_dataset
+    from adjudicate.agreement import patterns
+    ratings = load_dataset("all-findings").ratings
+    one = ratings.codes[:, :, 0].astype(float)
+    one[one < 0] = np.nan
+    big = synthetic(1_000_000).codes[:, :, 0].astype(float)
+    big[big < 0] = np.nan
+    rows = []
+    for label, x, reps in (("bundled 810 units", one, repeat * 20), ("1e6 units", big, repeat)):
+        def ours(x=x):
+            patterns._PATTERN_CACHE.clear()
+            return krippendorff_alpha(x).statistic
+
+        def peer(x=x):
+            return krippendorff.alpha(reliability_data=x.T, level_of_measurement="nominal")
+
+        assert abs(ours() - peer()) < 1e-12, (ours(), peer())
+        t_ours, t_peer = best(ours, reps), best(peer, reps)
+        rows += [{"case": "krippendorff_alpha (ours)", "n_units": len(x), "seconds": t_ours,
+                  "note": label},
+                 {"case": "krippendorff.alpha (peer)", "n_units": len(x), "seconds": t_peer,
+                  "note": label}]
+    return rows
+
+
+def versus_floor(n_resamples: int) -> list[dict]:
+    """Default statistics x all-findings columns, clustered bootstrap, vs W @ S_clusters."""
+    from adjudicate import agreement_table, load_dataset
+    from adjudicate.agreement import sum_statistic
+    from adjudicate.agreement.table import DEFAULT_STATISTICS
+    from adjudicate.resample import _cluster_counts, _cluster_index, _cluster_sums
+    ratings = load_dataset("all-findings").ratings
+    warnings.simplefilter("ignore")
+
+    def table():
+        return agreement_table(ratings, ci="bootstrap", n_resamples=n_resamples, seed=3)
+
+    t_table = best(table, 3)
+    # the floor: the product of the weights with the per-cluster sums of all the statistics'
+    # columns, as the engine would multiply them (W drawn outside the clock)
+    s = np.concatenate([sum_statistic(name, ratings).unit_stats(ratings.codes)
+                        .reshape(ratings.n_units, -1) for name in DEFAULT_STATISTICS], axis=1)
+    codes, n_clusters = _cluster_index(ratings.n_units, ratings.clusters)
+    by_cluster = _cluster_sums(s, codes, n_clusters)
+    counts = _cluster_counts(np.random.default_rng(3), n_resamples, n_clusters).astype(float)
+    t_floor = best(lambda: counts @ by_cluster, 3)
+    note = (f"{ratings.n_findings} findings x {len(DEFAULT_STATISTICS)} statistics, "
+            f"{n_clusters} patients, S_clusters {by_cluster.shape}")
+    return [{"case": "default table, bootstrap (patients)", "n_units": ratings.n_units,
+             "n_resamples": n_resamples, "seconds": t_table, "note": note},
+            {"case": "bare product W @ S_clusters", "n_units": ratings.n_units,
+             "n_resamples": n_resamples, "seconds": t_floor, "note": note}]
+
+
+# ----------------------------------------------------------------------------- report
+def slope(frame: pd.DataFrame, case: str, column: str = "seconds") -> float:
+    """Log-log slope between the two largest sizes (1 = linear)."""
+    d = frame[(frame["case"] == case) & frame[column].notna()].sort_values("n_units")
+    if len(d) < 2:
+        return np.nan
+    a, b = d.iloc[-2], d.iloc[-1]
+    return float(np.log(b[column] / a[column]) / np.log(b["n_units"] / a["n_units"]))
+
+
+def goals(frame: pd.DataFrame) -> pd.DataFrame:
+    def get(case, n=None, column="seconds", note=None):
+        d = frame[frame["case"] == case]
+        if n is not None:
+            d = d[d["n_units"] == n]
+        if note is not None:
+            d = d[d["note"] == note]
+        return float(d[column].iloc[-1]) if len(d) else np.nan
+
+    rows = []
+    for case in (*CASES, MEMORY_CASE):
+        rows.append({"goal": f"time linear in units: {case}", "measured": slope(frame, case),
+                     "target": "<= 1.15 (log-log slope, two largest sizes)"})
+    biggest = frame.loc[frame["case"] == MEMORY_CASE, "n_units"].max()
+    rows.append({"goal": f"peak memory, {MEMORY_CASE}, {biggest:.0e} units (MiB)",
+                 "measured": get(MEMORY_CASE, biggest, "peak_mib"), "target": "< 4096"})
+    rows.append({"goal": "cluster-robust / unclustered analytic table at 1e6 units",
+                 "measured": get("analytic_patients", 1_000_000)
+                 / get("analytic_units", 1_000_000), "target": "<= 2"})
+    for n, label in ((810, "bundled 810 units"), (1_000_000, "1e6 units")):
+        rows.append({"goal": f"krippendorff.alpha time / ours, {label}",
+                     "measured": get("krippendorff.alpha (peer)", n, note=label)
+                     / get("krippendorff_alpha (ours)", n, note=label),
+                     "target": ">= 1" if n == 810 else ">= 5"})
+    rows.append({"goal": "10,000 clustered replicates, default statistics x all columns / "
+                         "bare W @ S_clusters",
+                 "measured": get("default table, bootstrap (patients)")
+                 / get("bare product W @ S_clusters"), "target": "<= 2"})
+    return pd.DataFrame(rows)
+
+
+def plot(frame: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for case in (*CASES, MEMORY_CASE):
+        d = frame[(frame["case"] == case) & frame["seconds"].notna()].sort_values("n_units")
+        if d.empty:
+            continue
+        label = case + (f" (B={int(d['n_resamples'].iloc[0])})" if "boot" in case
+                        or case == MEMORY_CASE else "")
+        ax_t.loglog(d["n_units"], d["seconds"], "o-", label=label)
+        ax_m.loglog(d["n_units"], d["peak_mib"], "o-", label=label)
+    n = np.array([1e3, 1e7])
+    ax_t.loglog(n, 1e-6 * n, "k:", label="slope 1 (linear)")
+    ax_m.axhline(4096, color="k", ls=":", label="4 GiB")
+    ax_t.set(xlabel="units", ylabel="seconds", title="time (5 readers x 4 findings)")
+    ax_m.set(xlabel="units", ylabel="peak RSS (MiB)", title="peak memory (whole process)")
+    ax_t.legend(fontsize=7)
+    ax_m.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        print(json.dumps(run_case(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1e3,1e4,1e5,1e6,1e7")
+    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--resamples", type=int, default=100)
+    parser.add_argument("--memory-sizes", default="1e5,1e6,1e7")
+    parser.add_argument("--memory-resamples", type=int, default=10_000)
+    parser.add_argument("--floor-resamples", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument("--out", default=str(RESULTS / "scale.csv"))
+    args = parser.parse_args()
+    sizes = [int(float(s)) for s in args.sizes.split(",") if s]
+    rows = []
+    for case in [c for c in args.cases.split(",") if c]:
+        for n in sizes:
+            rows.append(in_child(case, n, args.resamples))
+            print(rows[-1], flush=True)
+    for n in [int(float(s)) for s in args.memory_sizes.split(",") if s]:
+        rows.append(in_child(MEMORY_CASE, n, args.memory_resamples))
+        print(rows[-1], flush=True)
+    if not args.skip_peers:
+        rows += versus_krippendorff(args.repeat)
+        rows += versus_floor(args.floor_resamples)
+    frame = pd.DataFrame(rows)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out, index=False)
+    table = goals(frame)
+    table.to_csv(out.with_name(out.stem + "_goals.csv"), index=False)
+    plot(frame, out.with_suffix(".png"))
+    with pd.option_context("display.width", 160, "display.max_colwidth", 90):
+        print(frame.to_string(index=False))
+        print(table.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

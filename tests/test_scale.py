@@ -1,0 +1,193 @@
+"""The streamed and blocked paths give the numbers of the plain ones (issue 12).
+
+Every path that exists for scale -- sums reduced by cluster in blocks of units
+(agreement.bootstrap), the jackknife evaluated once per distinct block of sums
+(resample._jackknife), the cluster-robust variance from shared cluster-pattern counts
+(agreement.variance) -- is checked against the plain computation on small data, with the
+block sizes forced tiny through the module constants. The plain computation is the
+per-unit matrix ``S`` stacked and bootstrapped by :func:`bootstrap_sums` (itself checked
+against scipy.stats.bootstrap and a per-replicate loop in test_resample.py), and the
+per-unit influence terms summed per cluster with pandas.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adjudicate import Ratings, load_dataset
+from adjudicate import resample as resample_module
+from adjudicate.agreement import bootstrap as bootstrap_module
+from adjudicate.agreement import patterns as patterns_module
+from adjudicate.agreement import sum_statistic
+from adjudicate.agreement.table import DEFAULT_STATISTICS
+from adjudicate.resample import bootstrap_sums, stack_statistics
+
+EXACT = {"rtol": 1e-10, "atol": 1e-12}
+
+
+def synthetic(n_units: int, n_readers: int = 5, n_findings: int = 3, seed: int = 0) -> Ratings:
+    rng = np.random.default_rng(seed)
+    truth = rng.random((n_units, 1, n_findings)) < 0.3
+    reads = np.where(rng.random((n_units, n_readers, n_findings)) < 0.8, truth, ~truth)
+    codes = reads.astype(np.int8)
+    codes[rng.random(codes.shape) < 0.15] = -1
+    patients = rng.integers(0, n_units // 2, n_units)        # unsorted, about 2 per patient
+    return Ratings(codes=codes, categories=("NO", "YES"), units=pd.RangeIndex(n_units),
+                   readers=range(n_readers), findings=range(n_findings), clusters=patients)
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    patterns_module._PATTERN_CACHE.clear()
+    patterns_module._MEMBERS.clear()
+    yield
+    patterns_module._PATTERN_CACHE.clear()
+    patterns_module._MEMBERS.clear()
+
+
+def plain(stats, codes, clusters, **options):
+    unit_stats, finalize = stack_statistics(*[(s.unit_stats(codes), s.finalize) for s in stats])
+    return bootstrap_sums(unit_stats, finalize, clusters=clusters, **options)
+
+
+def assert_same(a, b):
+    np.testing.assert_allclose(a.estimate, b.estimate, equal_nan=True, **EXACT)
+    np.testing.assert_allclose(a.distribution, b.distribution, equal_nan=True, **EXACT)
+    np.testing.assert_allclose(a.jackknife, b.jackknife, equal_nan=True, **EXACT)
+    for method in ("percentile", "bca"):
+        for x, y in zip(a.confidence_interval(method=method), b.confidence_interval(method=method)):
+            np.testing.assert_allclose(x, y, equal_nan=True, **EXACT)
+
+
+@pytest.mark.parametrize("clustered", [False, True])
+@pytest.mark.parametrize("by_patterns", [True, False])
+def test_streamed_cluster_sums_equal_the_stacked_bootstrap(monkeypatch, clustered, by_patterns):
+    # blocks of 7 units (so clusters straddle blocks), equal columns kept once, and, with the
+    # reader-code patterns disabled, each block's unit_stats streamed instead
+    r = synthetic(300)
+    clusters = r.clusters if clustered else None
+    if not by_patterns:
+        monkeypatch.setattr(patterns_module, "_MAX_CODE_PATTERNS", 0)
+    stats = [sum_statistic(name, r) for name in DEFAULT_STATISTICS]
+    reference = plain(stats, r.codes, clusters, n_resamples=60, seed=4)
+    monkeypatch.setattr(bootstrap_module, "_STREAM_UNITS", 7)
+    streamed = bootstrap_module.bootstrap_statistics(stats, r.codes, clusters=clusters,
+                                                     n_resamples=60, seed=4)
+    assert streamed.distribution.shape == (60, r.n_findings, len(stats))
+    assert streamed.clustered == clustered
+    assert_same(streamed, reference)
+    by_cluster, _ = bootstrap_module.cluster_sums(stats, r.codes, clusters)
+    n_clusters = len(np.unique(r.clusters)) if clustered else r.n_units
+    assert by_cluster.shape[0] == n_clusters
+    if by_patterns:  # Fleiss, BP and AC1 share their columns: fewer columns than S has
+        width = sum(s.unit_stats(r.codes[:1]).shape[-1] for s in stats) * r.n_findings
+        assert by_cluster.shape[1] < width
+
+
+def test_mixed_pattern_and_streamed_statistics(monkeypatch):
+    # a statistic without count patterns next to ones with: both parts of cluster_sums
+    r = synthetic(200, n_findings=2)
+    stats = [sum_statistic(n, r) for n in ("fleiss_kappa", "light_kappa", "conger_kappa")]
+    monkeypatch.setattr(bootstrap_module, "_STREAM_UNITS", 5)
+    found = patterns_module.code_patterns(r.codes, 2)
+    monkeypatch.setattr(bootstrap_module, "code_patterns", lambda codes, k: found)
+    # pretend Light's kappa has other categories, so it goes through unit_stats blocks
+    light = stats[1]
+    odd = type(light)(**{**light.__dict__, "n_categories": light.n_categories + 1})
+    mixed = [stats[0], odd, stats[2]]
+    reference = plain(stats, r.codes, r.clusters, n_resamples=40, seed=2)
+    a = bootstrap_module.bootstrap_statistics(mixed, r.codes, clusters=r.clusters,
+                                              n_resamples=40, seed=2)
+    assert_same(a, reference)
+    monkeypatch.setattr(resample_module, "_DISTINCT_MIN_ROWS", 10)   # jackknife by block too
+    b = bootstrap_module.bootstrap_statistics(mixed, r.codes, clusters=r.clusters,
+                                              n_resamples=40, seed=2)
+    assert_same(b, reference)
+
+
+@pytest.mark.parametrize("clustered", [False, True])
+def test_jackknife_once_per_distinct_block_equals_every_cluster(monkeypatch, clustered):
+    # at scale most clusters share their sums; the jackknife is evaluated once per distinct
+    # block (finding) of sums: force it on (threshold 10 rows) and off, blocks of 64 values
+    r = synthetic(600, n_readers=3)
+    clusters = np.r_[np.arange(500), np.arange(100)] if clustered else None   # 100 pairs
+    stats = [sum_statistic(n, r) for n in ("fleiss_kappa", "krippendorff_alpha", "light_kappa")]
+    monkeypatch.setattr(resample_module, "_DISTINCT_MIN_ROWS", 10**9)
+    every = bootstrap_module.bootstrap_statistics(stats, r.codes, clusters=clusters,
+                                                  n_resamples=30, seed=1)
+    monkeypatch.setattr(resample_module, "_DISTINCT_MIN_ROWS", 10)
+    monkeypatch.setattr(resample_module, "_BLOCK_ELEMENTS", 64)
+    distinct = bootstrap_module.bootstrap_statistics(stats, r.codes, clusters=clusters,
+                                                     n_resamples=30, seed=1)
+    found = resample_module._distinct_blocks(
+        bootstrap_module.cluster_sums(stats, r.codes, clusters)[0], r.n_findings)
+    assert found is not None and len(found[0]) < r.n_findings * every.n_clusters / 2
+    np.testing.assert_array_equal(distinct.jackknife, every.jackknife)
+    np.testing.assert_allclose(distinct.distribution, every.distribution, **EXACT)  # BLAS blocks
+
+
+def test_distinct_blocks_refuses_a_false_grouping(monkeypatch):
+    # two different rows with the same projection must not be grouped: the exact check
+    # catches it and every row is kept
+    rows = np.array([[1.0, 0.0], [0.0, 1.0]] * 3000)
+    monkeypatch.setattr(np.random, "default_rng", lambda seed: _Ones())
+    assert resample_module._distinct_blocks(rows, 1) is None
+
+
+class _Ones:
+    def standard_normal(self, shape):
+        return np.ones(shape)
+
+
+def test_cluster_robust_variance_equals_per_unit_sums():
+    # the sandwich from the shared cluster x pattern counts against psi summed per cluster
+    # with pandas from the per-unit influence terms (string cluster ids, unsorted)
+    r = synthetic(500)
+    clusters = np.array([f"p{c}" for c in r.clusters], dtype=object)
+    for name in ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "conger_kappa",
+                 "percent_agreement", "brennan_prediger_quadratic"):
+        stat = sum_statistic(name, r)
+        total = stat.sums(r.codes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            psi, counted = stat._unit_influence(r.codes, total)
+        psi = np.where(counted, psi, 0.0)
+        by_cluster = pd.DataFrame(psi).groupby(clusters).sum().to_numpy()
+        c = pd.DataFrame(counted).groupby(clusters).any().sum().to_numpy()
+        n = counted.sum(0)
+        expected = c / (c - 1) * (by_cluster**2).sum(0) / n**2
+        np.testing.assert_allclose(stat.variance(r.codes, total, clusters), expected,
+                                   err_msg=name, **EXACT)
+
+
+def test_cluster_counts_follow_the_clusters_given():
+    # the shared counts are rebuilt when other clusters (or the same array, changed) come in
+    r = synthetic(120)
+    stat = sum_statistic("fleiss_kappa", r)
+    total = stat.sums(r.codes)
+    ids = r.clusters.copy()
+    first = stat.variance(r.codes, total, ids)
+    ids[:] = np.arange(len(ids))                        # every unit its own cluster
+    as_units = stat.variance(r.codes, total, ids)
+    fresh = stat.variance(r.codes, total, np.arange(len(ids)))
+    np.testing.assert_allclose(as_units, fresh, **EXACT)
+    assert not np.allclose(first, as_units)
+
+
+def test_bundled_table_bootstrap_unchanged_by_streaming(monkeypatch):
+    # the all-findings default table: streamed in blocks of 50 units = the stacked bootstrap
+    from adjudicate import agreement_table
+    r = load_dataset("all-findings").ratings.select(findings=["Effusion", "Pneumothorax"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        monkeypatch.setattr(bootstrap_module, "_STREAM_UNITS", 50)
+        t = agreement_table(r, ci="bootstrap", n_resamples=50, seed=7)
+    stats = [sum_statistic(n, r) for n in DEFAULT_STATISTICS]
+    ref = plain(stats, r.codes, r.clusters, n_resamples=50, seed=7)
+    low, high = ref.confidence_interval()
+    # table rows are finding-major, statistics in DEFAULT_STATISTICS order
+    np.testing.assert_allclose(t["ci_low"], np.asarray(low).ravel(), equal_nan=True, **EXACT)
+    np.testing.assert_allclose(t["ci_high"], np.asarray(high).ravel(), equal_nan=True, **EXACT)
