@@ -14,7 +14,8 @@ and finalize), :mod:`~adjudicate.agreement.variance` (the cluster-robust sandwic
 Fleiss, Brennan-Prediger, AC1/AC2; :mod:`~adjudicate.agreement.percent`: percent and specific
 agreement; :mod:`~adjudicate.agreement.conger`; :mod:`~adjudicate.agreement.cohen`: Cohen,
 pairwise, Light; :mod:`~adjudicate.agreement.krippendorff`), :mod:`~adjudicate.agreement.registry`
-(names -> statistics), :mod:`~adjudicate.agreement.coefficients` (one item in, a result out),
+(names -> statistics), :mod:`~adjudicate.agreement.bootstrap` (one bootstrap of several
+statistics from sums reduced by cluster, streamed), :mod:`~adjudicate.agreement.coefficients` (one item in, a result out),
 :mod:`~adjudicate.agreement.table` (many statistics x all findings; HEDGE views).
 """
 
