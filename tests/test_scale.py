@@ -184,7 +184,7 @@ def test_bundled_table_bootstrap_unchanged_by_streaming(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         monkeypatch.setattr(bootstrap_module, "_STREAM_UNITS", 50)
-        t = agreement_table(r, ci="bootstrap", n_resamples=50, seed=7)
+        t = agreement_table(r, ci="bootstrap", n_resamples=50, seed=7).table
     stats = [sum_statistic(n, r) for n in DEFAULT_STATISTICS]
     ref = plain(stats, r.codes, r.clusters, n_resamples=50, seed=7)
     low, high = ref.confidence_interval()
