@@ -58,8 +58,7 @@ def import_profile(top: int) -> pd.DataFrame:
 
 
 def heavy_modules_loaded() -> list[str]:
-    code = ("import sys, adjudicate; print(' '.join(m for m in %r if m in sys.modules))"
-            % (HEAVY,))
+    code = f"import sys, adjudicate; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([PY, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.split()
     return out
