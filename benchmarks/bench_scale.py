@@ -20,14 +20,21 @@ Then, in this process: ``krippendorff.alpha`` against :func:`adjudicate.krippend
 at 810 units (bundled all-findings, one finding) and at 1e6 units (one synthetic finding);
 10,000 patient-clustered replicates of the default statistics for every all-findings column
 against the bare matrix product ``W @ S_clusters`` of the same replicates (W drawn before the
-clock starts). Writes ``benchmarks/results/scale.csv`` (every measurement),
+clock starts). Matrix products use one BLAS thread (``OPENBLAS_NUM_THREADS=1`` unless set):
+the machine the numbers come from is shared. Writes ``benchmarks/results/scale.csv`` (every measurement),
 ``scale_goals.csv`` (the goals as ratios) and ``scale.png`` (log-log time and memory).
 
-Run:  python benchmarks/bench_scale.py                       # everything (about 30 min)
+Run:  python benchmarks/bench_scale.py                       # everything (about 20 min)
       python benchmarks/bench_scale.py --sizes 1e3,1e4,1e5   # a quick look
 """
 
 from __future__ import annotations
+
+import os
+
+# one BLAS thread: on a shared 2-core machine OpenBLAS's spinning threads make matrix products
+# 2-20x slower and erratic; set before numpy loads (children inherit it)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import json
@@ -158,7 +165,7 @@ def versus_floor(n_resamples: int) -> list[dict]:
     from adjudicate import agreement_table, load_dataset
     from adjudicate.agreement import sum_statistic
     from adjudicate.agreement.table import DEFAULT_STATISTICS
-    from adjudicate.resample import _cluster_counts, _cluster_index, _cluster_sums
+    from adjudicate.resample import _cluster_counts, _cluster_sums, _design
     ratings = load_dataset("all-findings").ratings
     warnings.simplefilter("ignore")
 
@@ -170,7 +177,8 @@ def versus_floor(n_resamples: int) -> list[dict]:
     # columns, as the engine would multiply them (W drawn outside the clock)
     s = np.concatenate([sum_statistic(name, ratings).unit_stats(ratings.codes)
                         .reshape(ratings.n_units, -1) for name in DEFAULT_STATISTICS], axis=1)
-    codes, n_clusters = _cluster_index(ratings.n_units, ratings.clusters)
+    design = _design(ratings.clusters, ratings.n_units)
+    codes, n_clusters = design.codes, design.n_clusters
     by_cluster = _cluster_sums(s, codes, n_clusters)
     counts = _cluster_counts(np.random.default_rng(3), n_resamples, n_clusters).astype(float)
     t_floor = best(lambda: counts @ by_cluster, 3)
@@ -254,18 +262,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1e3,1e4,1e5,1e6,1e7")
     parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--boot-sizes", default="1e3,1e4,1e5,1e6",
+                        help="sizes of the bootstrap_* cases (the default table's summed "
+                             "columns take ~2 KiB per unit and finding: 1e7 needs ~20 GiB)")
     parser.add_argument("--resamples", type=int, default=100)
     parser.add_argument("--memory-sizes", default="1e5,1e6,1e7")
-    parser.add_argument("--memory-resamples", type=int, default=10_000)
+    parser.add_argument("--memory-resamples", type=int, default=200,
+                        help="replicates of the memory case (memory does not grow with them "
+                             "beyond 8 bytes x replicates x outputs; time does, linearly)")
     parser.add_argument("--floor-resamples", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--out", default=str(RESULTS / "scale.csv"))
+    parser.add_argument("--update", action="store_true",
+                        help="replace only the cases measured now in an existing --out")
     args = parser.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     rows = []
+    boot_sizes = [int(float(s)) for s in args.boot_sizes.split(",") if s]
     for case in [c for c in args.cases.split(",") if c]:
-        for n in sizes:
+        for n in (boot_sizes if case.startswith("bootstrap") else sizes):
             rows.append(in_child(case, n, args.resamples))
             print(rows[-1], flush=True)
     for n in [int(float(s)) for s in args.memory_sizes.split(",") if s]:
@@ -276,6 +292,9 @@ def main() -> None:
         rows += versus_floor(args.floor_resamples)
     frame = pd.DataFrame(rows)
     out = Path(args.out)
+    if args.update and out.exists():
+        old = pd.read_csv(out)
+        frame = pd.concat([old[~old["case"].isin(frame["case"])], frame], ignore_index=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out, index=False)
     table = goals(frame)

@@ -95,8 +95,7 @@ class Patterns:
 
         Shape ``(n_clusters * F, F * P)``: row ``c * F + f`` holds cluster ``c``'s counts of
         the patterns of finding ``f`` in columns ``f * P .. f * P + P - 1`` (zeros elsewhere),
-        so products with it never mix findings. Clusters are numbered by
-        :func:`cluster_index`. Built once per clusters array (the last one asked for), as the
+        so products with it never mix findings. Built once per clusters array (the last one asked for), as the
         product of the cluster membership and the units' one-hot patterns.
         """
         hit = self._memo.get("clusters")
@@ -159,23 +158,36 @@ def _find_patterns(codes: np.ndarray, n_raw: int, encode, decode) -> Patterns:
 
 def cluster_index(clusters, n_units: int) -> tuple[np.ndarray, int]:
     """The resampling engine's numbering of clusters (one id per unit) and their count."""
-    from ..resample import _design
-    design = _design(clusters, n_units)
+    from ..resample import ClusterDesign, _design
+    design = clusters if isinstance(clusters, ClusterDesign) else _design(clusters, n_units)
     return design.codes, design.n_clusters
+
+
+def _grouping(clusters, n_units: int) -> tuple[np.ndarray, int]:
+    """Some numbering of the clusters, for sums within them (any numbering serves).
+
+    Cluster codes already numbered ``0 .. C - 1`` (``ClusterDesign.codes``, as the tables
+    pass them) are used as they are; anything else goes through :func:`cluster_index`.
+    """
+    ids = np.asarray(clusters) if isinstance(clusters, np.ndarray) else None
+    if (ids is not None and ids.ndim == 1 and len(ids) == n_units and ids.dtype.kind in "iu"
+            and n_units and ids.min() >= 0 and ids.max() < n_units):
+        return ids.astype(np.intp, copy=False), int(ids.max()) + 1
+    return cluster_index(clusters, n_units)
 
 
 _MEMBERS: list = []
 
 
 def cluster_members(clusters, n_units: int) -> sparse.csr_matrix:
-    """``(n_clusters, n_units)`` 0/1 membership, clusters as :func:`cluster_index` numbers them.
+    """``(n_clusters, n_units)`` 0/1 membership of the clusters (numbered by ``_grouping``).
 
     Kept for the last clusters array asked for, so the statistics of one table share it.
     """
     if _MEMBERS and _MEMBERS[0][0] is clusters and np.array_equal(_MEMBERS[0][1], clusters):
         return _MEMBERS[0][2]
     from scipy import sparse
-    cluster_of, n_clusters = cluster_index(clusters, n_units)
+    cluster_of, n_clusters = _grouping(clusters, n_units)
     order = np.argsort(cluster_of, kind="stable")
     indptr = np.zeros(n_clusters + 1, np.int64)
     np.cumsum(np.bincount(cluster_of, minlength=n_clusters), out=indptr[1:])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .patterns import chunk_slices, cluster_index, code_patterns
+from .patterns import _grouping, chunk_slices, code_patterns
 
 __all__ = ["influence_variance"]
 
@@ -58,7 +58,7 @@ def influence_variance(stat, codes: np.ndarray, total: np.ndarray, clusters=None
         if clusters is None:
             return np.where(n > 1, (psi**2).sum(0) / (n * (n - 1)), np.nan)
         from scipy import sparse
-        cluster_of, n_clusters = cluster_index(clusters, u)
+        cluster_of, n_clusters = _grouping(clusters, u)
         member = sparse.csr_matrix((np.ones(u), (cluster_of, np.arange(u))),
                                    shape=(n_clusters, u))
         by_cluster = member @ psi
