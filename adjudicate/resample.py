@@ -1010,12 +1010,15 @@ def bootstrap_sums(unit_stats, finalize: Callable, *, clusters: Sequence[Hashabl
     seed = _fresh_seed(seed)
 
     flat = stats.reshape(n_units, -1)
+    total = flat.sum(axis=0)
+    out_size = _vectorized(finalize, stat_shape)(total).size
+    check_n_resamples(n_resamples, confidence_level, n_values=out_size)  # before allocating
     by_cluster = _cluster_sums(flat, codes, n_clusters)
     return _bootstrap_cluster_sums(by_cluster, finalize, stat_shape, clustered=design.clustered,
                                    label=design.label,
                                    n_resamples=n_resamples, seed=seed, method=method,
                                    confidence_level=confidence_level, progress=progress,
-                                   total=flat.sum(axis=0))
+                                   total=total)
 
 
 def bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, *, clustered: bool,
@@ -1041,6 +1044,9 @@ def bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, *, cluste
     if not callable(finalize):
         raise TypeError(f"finalize must be callable, got {type(finalize).__name__}")
     _check_clusters(stats.shape[0], clustered)
+    flat = stats.reshape(stats.shape[0], -1)
+    out_size = _vectorized(finalize, stats.shape[1:])(flat.sum(axis=0)).size
+    check_n_resamples(n_resamples, confidence_level, n_values=out_size)  # before allocating
     return _bootstrap_cluster_sums(
         stats.reshape(stats.shape[0], -1), finalize, stats.shape[1:], clustered=clustered,
         label=label or ("clusters" if clustered else "units"),
@@ -1070,7 +1076,6 @@ def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_sha
     estimate = call(total)
     out_shape = estimate.shape
     out_size = estimate.size
-    check_n_resamples(n_resamples, confidence_level, n_values=out_size)  # before allocating
     n_stats = by_cluster.shape[1]
     width = max(n_stats, out_size)          # values per replicate, sums and outputs
 

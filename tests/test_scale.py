@@ -118,11 +118,11 @@ def test_jackknife_once_per_distinct_block_equals_every_cluster(monkeypatch, clu
     stats = [sum_statistic(n, r) for n in ("fleiss_kappa", "krippendorff_alpha", "light_kappa")]
     monkeypatch.setattr(resample_module, "_DISTINCT_MIN_ROWS", 10**9)
     every = bootstrap_module.bootstrap_statistics(stats, r.codes, clusters=clusters,
-                                                  n_resamples=30, seed=1)
+                                                  n_resamples=60, seed=1)
     monkeypatch.setattr(resample_module, "_DISTINCT_MIN_ROWS", 10)
     monkeypatch.setattr(resample_module, "_BLOCK_ELEMENTS", 64)
     distinct = bootstrap_module.bootstrap_statistics(stats, r.codes, clusters=clusters,
-                                                     n_resamples=30, seed=1)
+                                                     n_resamples=60, seed=1)
     found = resample_module._distinct_blocks(
         bootstrap_module.cluster_sums(stats, r.codes, clusters)[0], r.n_findings)
     assert found is not None and len(found[0]) < r.n_findings * every.n_clusters / 2
