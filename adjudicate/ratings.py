@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "Ratings", "as_ratings"]
+__all__ = ["MISSING", "VOCABULARIES", "Ratings", "as_ratings", "known_vocabulary", "positive_category"]
 
 MISSING = -1
 """Code of a read that does not exist (reader did not read the unit)."""
@@ -418,8 +418,7 @@ class Ratings:
             raise ValueError(f"value {flat[i]!r} (unit {u}, rater {r}, finding {f}) is not one "
                              f"of the categories {categories}")
         n_u, n_r, n_f = arr.shape
-        if positive is None and "YES" in categories:
-            positive = "YES"
+        positive = positive_category(categories, positive)
         return cls(
             codes=codes.reshape(arr.shape),
             categories=categories,
@@ -453,18 +452,62 @@ class Ratings:
                               positive=positive)
 
 
+VOCABULARIES: tuple[tuple, ...] = (
+    (0, 1), (False, True), ("NO", "YES"), ("NO", "HEDGE", "YES"),
+    ("negative", "positive"), ("absent", "present"), ("normal", "abnormal"),
+)
+"""The known label vocabularies, each in category order with its positive category last.
+
+The one place that says which label of a known vocabulary means "present"
+(:func:`positive_category`) and in which order its categories go
+(:func:`adjudicate.io.infer_categories`). Labels match as text ignoring case (``"yes"``,
+``1.0`` and ``"1"`` are spellings of ``"YES"`` and ``1``)."""
+
+
+def known_vocabulary(categories: Sequence) -> tuple | None:
+    """The smallest known vocabulary (:data:`VOCABULARIES`) holding every category, or None.
+
+    Examples
+    --------
+    >>> known_vocabulary(("HEDGE", "NO")), known_vocabulary(["abnormal", "normal"])
+    (('NO', 'HEDGE', 'YES'), ('normal', 'abnormal'))
+    >>> known_vocabulary((0, 1, 2)) is None
+    True
+    """
+    texts = {_label_text(c).lower() for c in categories} - {""}
+    if not texts:
+        return None
+    for vocab in VOCABULARIES:
+        if texts <= {_label_text(v).lower() for v in vocab}:
+            return vocab
+    return None
+
+
 def positive_category(categories: Sequence, positive=None, *, required: bool = False):
     """Which category is "positive": the one rule of the package.
 
-    The category given (``positive``, e.g. ``Ratings.positive``), else ``"YES"`` if it is a
-    category, else the last category of a binary vocabulary (1 of 0/1, True of
-    False, in the categories' order). Otherwise it is not known: None, or with
-    ``required=True`` an error asking for ``positive=``.
+    In order:
+
+    1. the category given (``positive``, e.g. ``Ratings.positive``);
+    2. categories within a known vocabulary (:data:`VOCABULARIES`: ``0/1``, ``False/True``,
+       ``NO/YES``, ``NO/HEDGE/YES``, ``negative/positive``, ``absent/present``,
+       ``normal/abnormal``, in any order and case): its positive category (1, True, YES,
+       positive, present, abnormal), or none when nobody used it (``(0,)``, ``("NO",
+       "HEDGE")``);
+    3. ``"YES"`` if it is a category (also beside labels of no known vocabulary);
+    4. of two other categories, the second in the categories' order.
+
+    Otherwise it is not known: None, or with ``required=True`` an error asking for
+    ``positive=``. Every constructor (:meth:`Ratings.from_array`, :meth:`Ratings.from_frame`,
+    :func:`~adjudicate.io.read_ratings`, :func:`~adjudicate.read_readers`) and every binary
+    statistic follows it.
 
     Examples
     --------
     >>> positive_category(("NO", "HEDGE", "YES")), positive_category((0, 1))
     ('YES', 1)
+    >>> positive_category(("abnormal", "normal")), positive_category(("mild", "severe"))
+    ('abnormal', 'severe')
     >>> positive_category((0,)) is None        # one category: is it the positive one?
     True
     >>> positive_category(("a", "b", "c"), required=True)
@@ -472,19 +515,31 @@ def positive_category(categories: Sequence, positive=None, *, required: bool = F
     ...
     ValueError: which category is positive? pass positive= (categories are ('a', 'b', 'c'))
     """
+    label, _ = _positive_rule(categories, positive)
+    if label is None and required:
+        raise ValueError(f"which category is positive? pass positive= (categories are "
+                         f"{tuple(categories)})")
+    return label
+
+
+def _positive_rule(categories: Sequence, positive=None) -> tuple[object, str]:
+    """:func:`positive_category` and which step of its rule decided (for notes)."""
     categories = tuple(categories)
     if positive is not None:
         if positive not in categories:
             raise ValueError(f"positive category {positive!r} is not among {categories}")
-        return positive
+        return positive, "as given"
+    vocab = known_vocabulary(categories)
+    if vocab is not None:
+        key = _label_text(vocab[-1]).lower()
+        found = [c for c in categories if _label_text(c).lower() == key]
+        return (found[0], "the last of a known vocabulary") if found else (None, "")
     if "YES" in categories:
-        return "YES"
+        return "YES", "YES"
     if len(categories) == 2:
-        return categories[-1]
-    if required:
-        raise ValueError(f"which category is positive? pass positive= (categories are "
-                         f"{categories})")
-    return None
+        return categories[-1], ("the second of two categories: give positive= if the other "
+                                "one means 'present'")
+    return None, ""
 
 
 def as_ratings(data, *, categories: Sequence | None = None) -> Ratings:

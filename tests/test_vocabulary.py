@@ -167,6 +167,47 @@ def test_positive_category_rule_and_specific_agreement():
     assert adj.specific_agreement([[0, 0], [0, 0], [0, 0]], category=0).statistic == 1.0
 
 
+# Each vocabulary's positive, by hand from the documented rule (adj.positive_category): a
+# known vocabulary's last category in any order or case, else the second of two, else none.
+SAME_POSITIVE = [
+    ([0, 1, 1, 0], 1),
+    ([False, True, True, False], True),
+    (["NO", "YES", "YES", "NO"], "YES"),
+    (["NO", "HEDGE", "YES", "NO"], "YES"),
+    (["no", "yes", "yes", "no"], "yes"),
+    (["negative", "positive", "positive", "negative"], "positive"),
+    (["absent", "present", "present", "absent"], "present"),
+    (["normal", "abnormal", "abnormal", "normal"], "abnormal"),  # sorts abnormal first
+    (["mild", "severe", "severe", "mild"], "severe"),
+    (["mild", "moderate", "severe", "mild"], None),
+]
+
+
+@pytest.mark.parametrize(("labels", "expected"), SAME_POSITIVE)
+def test_every_entry_point_gives_the_same_positive(labels, expected, tmp_path):
+    # two readers x two units, so that read_ratings sees a long table (unit, reader, label)
+    wide = [[labels[0], labels[1]], [labels[2], labels[3]]]
+    long = pd.DataFrame({"unit": ["u1", "u1", "u2", "u2"], "reader": ["a", "b", "a", "b"],
+                         "finding": "F", "label": labels})
+    long.to_csv(tmp_path / "reads.csv", index=False)
+    positives = {
+        "from_array": Ratings.from_array(wide).positive,
+        "from_frame": Ratings.from_frame(long).positive,
+        "read_ratings": adj.read_ratings(tmp_path / "reads.csv").positive,
+        "from_labels": Ratings.from_labels(pd.DataFrame({"F": labels})).positive,
+        "positive_category": adj.positive_category(sorted(set(labels), key=str)),
+    }
+    # read_ratings reads text: "1" and "True" are the same labels as 1 and True
+    as_text = {k: None if v is None else str(v) for k, v in positives.items()}
+    assert as_text == dict.fromkeys(positives, None if expected is None else str(expected))
+
+
+def test_read_readers_gives_the_rule_s_positive_for_the_nih_vocabulary():
+    r = adj.read_readers(adj.datasets.dataset_path("four_findings"))
+    assert r.categories == ("NO", "HEDGE", "YES") and r.positive == "YES"
+    assert Ratings.from_array([["HEDGE", "NO"], ["YES", "NO"]]).positive == r.positive
+
+
 # ------------------------------------------------------------------ leave-one-out defaults
 def test_leave_one_out_breaks_ties_at_random_and_reports_single_reader_majorities():
     # b's others are a (YES) and c (NO) on every unit: a tie everywhere

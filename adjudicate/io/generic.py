@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ..ratings import MISSING, Ratings
+from ..ratings import MISSING, Ratings, _positive_rule, known_vocabulary
 from ..ratings import _label_text as _text
 from .readers import DUPLICATE_POLICIES, DuplicatePolicy, ParseReport, merge_duplicates
 from .schemas import _csv_header, _text_rows, load_schema, read_text, schema_names
@@ -51,15 +51,14 @@ def _norm(name) -> str:
 
 
 @cache
-def _spec() -> tuple[dict, tuple, frozenset]:
-    """Recognised spellings per role, the known vocabularies and the wide layout's
-    per-unit column names, from the generic schema."""
+def _spec() -> tuple[dict, frozenset]:
+    """Recognised spellings per role and the wide layout's per-unit column names, from the
+    generic schema."""
     s = load_schema("generic_long")
     spellings = {f["role"]: frozenset(_norm(x) for x in [f["name"], *f.get("synonyms", ())])
                  for f in s.fields}
-    vocabularies = tuple(tuple(v) for v in s.raw["vocabularies"])
     meta = frozenset(_norm(x) for x in s.raw.get("metaColumns", ()))
-    return spellings, vocabularies, meta
+    return spellings, meta
 
 
 # --------------------------------------------------------------------------- categories
@@ -70,15 +69,19 @@ def infer_categories(labels, *, categories=None, positive=None) -> tuple[tuple, 
 
     1. ``categories`` given: that order; every label must be one of them (compared as text,
        so ``"1"`` matches ``1``).
-    2. The distinct labels (as text, ignoring case) fall within a known vocabulary:
-       ``0 < 1``, ``False < True``, ``NO < YES``, ``NO < HEDGE < YES``,
-       ``negative < positive``, ``absent < present``, ``normal < abnormal`` (the smallest
-       that holds them): that order, completed with the categories nobody used (spelled like
-       the used ones); ``0/1`` become integers and ``True/False`` booleans. The last category
-       (1, True, YES, positive, present, abnormal) is the positive one.
-    3. Otherwise: integers sorted as numbers, anything else sorted as text; with two
-       categories the second is positive (the package's rule for binary vocabularies), with
-       more there is no positive category (binary statistics then need ``positive=``).
+    2. The distinct labels (as text, ignoring case) fall within a known vocabulary
+       (:data:`adjudicate.ratings.VOCABULARIES`): ``0 < 1``, ``False < True``, ``NO < YES``,
+       ``NO < HEDGE < YES``, ``negative < positive``, ``absent < present``,
+       ``normal < abnormal`` (the smallest that holds them): that order, completed with the
+       categories nobody used (spelled like the used ones); ``0/1`` become integers and
+       ``True/False`` booleans.
+    3. Otherwise: integers sorted as numbers, anything else sorted as text.
+
+    The positive category is the one given (matched as text), else the package's one rule,
+    :func:`~adjudicate.ratings.positive_category`: the last category of a known vocabulary
+    (1, True, YES, positive, present, abnormal), else ``"YES"``, else the second of two
+    categories; with more there is no positive category (binary statistics then need
+    ``positive=``).
 
     Parameters
     ----------
@@ -130,40 +133,30 @@ def infer_categories(labels, *, categories=None, positive=None) -> tuple[tuple, 
             raise ValueError(f"positive category {positive!r} is not one of the categories "
                              f"{cats}")
         positive = match[0]
-        how += f"; positive category {positive!r} as given"
-    elif categories is None and how.endswith("(known vocabulary)") or (
-            categories is not None and _known_vocabulary([_text(c) for c in cats])[0] == cats):
-        positive = cats[-1]
-        how += f"; positive category {positive!r} (the last of a known vocabulary)"
-    elif len(cats) == 2:
-        positive = cats[-1]
-        how += (f"; positive category {positive!r} (the second of two categories: give "
-                "positive= if the other one means 'present')")
-    else:
+    positive, why = _positive_rule(cats, positive)
+    if positive is None:
         how += "; no positive category (give one for binary statistics)"
+    else:
+        how += f"; positive category {positive!r} " + (why if why == "as given" else f"({why})")
     return cats, positive, how
 
 
 def _known_vocabulary(texts: list[str]) -> tuple[tuple | None, str]:
-    lower = {t.lower() for t in texts}
-    if not lower:
+    vocab = known_vocabulary(texts)
+    if vocab is None:
         return None, ""
-    for vocab in _spec()[1]:
+    if isinstance(vocab[0], bool):
+        cats = tuple(vocab)
+    elif isinstance(vocab[0], int):
+        cats = tuple(int(v) for v in vocab)
+    else:
         keys = [_text(v).lower() for v in vocab]
-        if not lower <= set(keys):
-            continue
-        if isinstance(vocab[0], bool):
-            cats = tuple(vocab)
-        elif isinstance(vocab[0], int):
-            cats = tuple(int(v) for v in vocab)
-        else:
-            used = [t for t in texts if t.lower() in keys]
-            style = (str.upper if all(t.isupper() for t in used) else
-                     str.title if all(t.istitle() for t in used) else str.lower)
-            spelled = {t.lower(): t for t in used}
-            cats = tuple(spelled.get(k, style(k)) for k in keys)
-        return cats, f"categories {cats} inferred (known vocabulary)"
-    return None, ""
+        used = [t for t in texts if t.lower() in keys]
+        style = (str.upper if all(t.isupper() for t in used) else
+                 str.title if all(t.istitle() for t in used) else str.lower)
+        spelled = {t.lower(): t for t in used}
+        cats = tuple(spelled.get(k, style(k)) for k in keys)
+    return cats, f"categories {cats} inferred (known vocabulary)"
 
 
 def _plain(x):
@@ -451,7 +444,7 @@ class _Build:
                                      f"{list(self.df.columns)}", file=self.name, row=1, column=f)
         else:
             skip = set(meta or ()) | keys
-            meta_names = _spec()[2]
+            meta_names = _spec()[1]
             findings = [x for x in self.df.columns if x not in skip and _norm(x) not in meta_names]
             if not findings:
                 raise InputError("no finding columns: besides the unit and reader columns the "

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ..ratings import MISSING, Ratings
+from ..ratings import MISSING, Ratings, positive_category
 from .schemas import Schema, Table, read_table
 
 __all__ = ["DUPLICATE_POLICIES", "ParseReport", "ratings_from_table", "read_readers"]
@@ -181,7 +181,8 @@ def ratings_from_table(table: Table, *, duplicates: DuplicatePolicy = "missing")
         readers=pd.Index(readers, name=reader_col), findings=pd.Index(findings, name="finding"),
         allowed=allowed, clusters=per_unit.pop("__cluster__", None),
         meta=pd.DataFrame(per_unit, index=pd.Index(units, name=unit_col)),
-        positive=s.positive, source=Path(table.path).name, notes=notes, report=report,
+        positive=positive_category(cats, s.positive), source=Path(table.path).name,
+        notes=notes, report=report,
     )
     return ratings
 
