@@ -20,6 +20,9 @@ full default :func:`~adjudicate.agreement_table`). Every time is the best of ``-
 with caches cleared; peak memory is measured in a separate run with ``tracemalloc`` (numpy
 reports its buffers to it), and the process's maximum resident set size is printed at the end.
 The largest difference between our value and the peer's is printed too.
+
+Needs the peers of the ``test`` extra (``pip install ".[test]"``: krippendorff; statsmodels
+is a runtime dependency).
 """
 
 from __future__ import annotations

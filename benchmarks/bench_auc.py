@@ -18,6 +18,8 @@ drawn) and calls ``sklearn.metrics.roc_auc_score`` once per finding. It is timed
 checked against the engine's replicates (same seed, same draws, equal to ~1e-15).
 
 Run:  python benchmarks/bench_auc.py [--resamples 10000] [--loop-resamples 200] [--out CSV]
+
+Needs the ``test`` extra for its baseline (``pip install ".[test]"``: scikit-learn).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ replicates (default 200) and extrapolated linearly to B; its values are checked 
 engine's replicates (same seed, same draws).
 
 Run:  python benchmarks/bench_bootstrap.py [--resamples 10000] [--loop-resamples 200]
+
+Needs the ``test`` extra for its baseline (``pip install ".[test]"``: krippendorff).
 """
 
 from __future__ import annotations

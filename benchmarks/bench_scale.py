@@ -26,6 +26,8 @@ the machine the numbers come from is shared. Writes ``benchmarks/results/scale.c
 
 Run:  python benchmarks/bench_scale.py                       # everything (about 20 min)
       python benchmarks/bench_scale.py --sizes 1e3,1e4,1e5   # a quick look
+
+Needs the ``test`` extra for the peer comparison (``pip install ".[test]"``: krippendorff).
 """
 
 from __future__ import annotations

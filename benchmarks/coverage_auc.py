@@ -42,6 +42,9 @@ Run::
 Outputs: ``benchmarks/results/coverage_auc.csv`` (one row per scenario and method),
 ``benchmarks/results/coverage_auc_population_check.csv`` and
 ``docs/figures/coverage_auc.png``; ``--quick`` adds ``_quick`` to the names.
+
+Needs the ``test`` extra for :func:`check_population_value` (``pip install ".[test]"``:
+scikit-learn).
 """
 
 from __future__ import annotations

@@ -336,8 +336,8 @@ def _load(source) -> tuple[pd.DataFrame, np.ndarray, str, str, list]:
         try:
             df = pd.read_parquet(path)
         except ImportError:
-            raise InputError("reading Parquet needs pyarrow (pip install pyarrow); or save the "
-                             "table as CSV", file=str(path)) from None
+            raise InputError('reading Parquet needs pyarrow (pip install "adjudicate[parquet]" '
+                             "or pyarrow); or save the table as CSV", file=str(path)) from None
         except FileNotFoundError:
             raise InputError("no such file", file=str(path)) from None
         except (OSError, ValueError) as e:
