@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from ..vote import HEDGE_POLICIES, TIE_POLICIES
+
 DATASET_CHOICES = ("all-findings", "four-findings")
 
 
@@ -26,6 +28,25 @@ def bootstrap_options(p: argparse.ArgumentParser, *, default_b: int | None) -> N
                    help="bootstrap interval method (default: bca; for comparisons, Wilson "
                         "for proportions with few events and bca otherwise)")
 
+
+
+def vote_options(p: argparse.ArgumentParser, *, hedge: tuple = HEDGE_POLICIES) -> None:
+    """``--hedge --ties --seed --min-reads --decisions``: the majority vote's policies, the
+    same for every command that votes (``hedge``: the HEDGE policies that apply)."""
+    meaning = {"negative": "NO (default)", "positive": "YES", "missing": "no read",
+               "category": "its own category (only when the data have HEDGE)"}
+    p.add_argument("--hedge", choices=hedge, default="negative",
+                   help="a HEDGE read counts as: " + ", ".join(f"{h} = {meaning[h]}"
+                                                               for h in hedge))
+    p.add_argument("--ties", choices=TIE_POLICIES, default="missing",
+                   help="a tie gives: missing = no label (default), negative = the lowest "
+                        "category (NO), positive = the highest (YES), random = a seeded pick")
+    p.add_argument("--seed", type=seed_int, default=None,
+                   help="seed for --ties random (default: fresh; the output reports it)")
+    p.add_argument("--min-reads", type=positive_int, default=1,
+                   help="units with fewer reads get no label (default 1)")
+    p.add_argument("--decisions", metavar="FILE",
+                   help="write the per-unit record of how each label was decided as CSV")
 
 # ------------------------------------------------------------------ option value types
 def _typed(convert, valid, expected: str):

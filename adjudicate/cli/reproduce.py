@@ -13,8 +13,7 @@ from ._common import (
     note,
     paper_frame,
     parser_notes,
-    positive_int,
-    seed_int,
+    vote_options,
     write_outputs,
 )
 
@@ -35,17 +34,9 @@ def register(sub) -> None:
     ra.set_defaults(run=run_all)
     rf = rs.add_parser("four-findings", help="majority vote of the initial reads vs the "
                                              "adjudicated labels")
-    rf.add_argument("--hedge", choices=("negative", "positive", "missing"), default="negative",
-                    help="what a HEDGE read counts as (default: negative)")
-    rf.add_argument("--ties", choices=("missing", "negative", "positive", "random"),
-                    default="missing", help="tie policy (default: missing = no label)")
-    rf.add_argument("--seed", type=seed_int, default=None, help="seed for --ties random")
-    rf.add_argument("--min-reads", type=positive_int, default=1,
-                    help="fewest reads an image needs to get a label (default 1)")
+    vote_options(rf, hedge=("negative", "positive", "missing"))  # the labels are NO/YES
     rf.add_argument("--out", metavar="FILE",
                     help="write the majority-vote standard (one row per image) as CSV")
-    rf.add_argument("--decisions", metavar="FILE",
-                    help="write the per-unit record of how each label was decided as CSV")
     format_option(rf)
     rf.set_defaults(run=run_four)
 

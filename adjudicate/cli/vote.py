@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ._common import emit, input_options, load_ratings, split_ids
+from ._common import emit, input_options, load_ratings, split_ids, vote_options
 
 
 def register(sub) -> None:
@@ -14,23 +14,10 @@ def register(sub) -> None:
     v.add_argument("source", metavar="FILE|DATASET",
                    help="your own study (long or wide layout, CSV or Parquet), an NIH "
                         "individual-readers CSV, or all-findings / four-findings")
-    v.add_argument("--hedge", choices=("negative", "positive", "missing", "category"),
-                   default="negative",
-                   help="a HEDGE read counts as NO (default), YES, no read, or its own "
-                        "category (only when the data have HEDGE)")
-    v.add_argument("--ties", choices=("missing", "negative", "positive", "random"),
-                   default="missing",
-                   help="a tie gives no label (default), the lowest category (NO), the "
-                        "highest (YES), or a seeded random pick")
-    v.add_argument("--seed", type=int, default=None,
-                   help="seed for --ties random (default: fresh; the output reports it)")
-    v.add_argument("--min-reads", type=int, default=1,
-                   help="units with fewer reads get no label (default 1)")
+    vote_options(v)
     v.add_argument("--out", metavar="FILE",
                    help="write the reference standard as CSV (unit, [cluster], one column per "
                         "finding; empty = no label); default: to stdout, without the summary")
-    v.add_argument("--decisions", metavar="FILE",
-                   help="write the per-unit record of how each label was decided as CSV")
     v.add_argument("--format", choices=("table", "csv", "json"), default="table",
                    help="format of the summary printed with --out")
     input_options(v)
