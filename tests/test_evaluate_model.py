@@ -83,6 +83,20 @@ def test_no_image_column(tmp_path):
     assert read_scores(f, image_column="id_of_picture").scores.index.tolist() == ["a"]
 
 
+def test_scores_files_are_read_by_the_one_safe_entry_point(tmp_path):
+    # io.schemas.read_text: a gzip-compressed file reads like the plain one; a directory is
+    # refused with the same message as for the reader files
+    import gzip
+
+    body = "Image ID,Mass\na,0.1\nb,0.7\n"
+    (tmp_path / "s.csv").write_text(body)
+    (tmp_path / "s.csv.gz").write_bytes(gzip.compress(body.encode()))
+    plain, packed = read_scores(tmp_path / "s.csv"), read_scores(tmp_path / "s.csv.gz")
+    assert packed.scores.equals(plain.scores) and plain.scores["Mass"].tolist() == [0.1, 0.7]
+    with pytest.raises(InputError, match="is a directory"):
+        read_scores(tmp_path)
+
+
 def test_label_table_reader(tmp_path):
     f = tmp_path / "ref.csv"
     f.write_text("Image ID,Mass\na,YES\nb,0\nc,\nd,maybe\n")

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .schemas import read_text
 
 __all__ = ["ModelScores", "read_label_table", "read_scores"]
 
@@ -89,16 +90,8 @@ def _read_text(source) -> tuple[pd.DataFrame, str | None, int]:
         if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
             frame = frame.rename_axis(frame.index.name or "image").reset_index()
         return frame, None, 0
-    path = Path(source)
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such file", file=name) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a CSV file", file=name) from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=name) from None
+    name = str(Path(source))
+    text, _ = read_text(source)  # the one safe entry point of every parser
     lines = text.splitlines(keepends=True)
     skip = 0
     while skip < len(lines) and (lines[skip].startswith("#") or not lines[skip].strip()):
