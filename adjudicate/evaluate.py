@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from .ratings import _binary_value
 from .resample import (
     BootstrapResult,
     ClusterDesign,
@@ -101,10 +102,9 @@ def _as_labels(labels, n: int) -> np.ndarray:
 
 
 def _label_codes(values: pd.Series) -> np.ndarray:
-    """1.0 for YES/1/True, 0.0 for NO/0/False, NaN for no label, -1.0 for anything else."""
-    mapping = {"YES": 1.0, "NO": 0.0, 1: 1.0, 0: 0.0}  # True == 1 and False == 0 as keys
-    text = values.map(lambda v: v.strip().upper() if isinstance(v, str) else v)
-    return text.map(lambda v: np.nan if pd.isna(v) else mapping.get(v, -1.0)).to_numpy(float)
+    """1.0 for YES/1/True, 0.0 for NO/0/False (any binary known vocabulary,
+    :data:`adjudicate.ratings.VOCABULARIES`), NaN for no label, -1.0 for anything else."""
+    return np.array([_binary_value(v) for v in values], dtype=float)
 
 
 # --------------------------------------------------------------------------- placements

@@ -633,6 +633,28 @@ def _label_text(x) -> str:
     return str(x).strip()
 
 
+_BINARY_VALUES = {_label_text(v).lower(): float(i)
+                  for vocab in VOCABULARIES if len(vocab) == 2 for i, v in enumerate(vocab)}
+"""Labels of the two-category known vocabularies as text (lower case) -> 1.0 (positive) or
+0.0 (negative): ``yes``, ``1``, ``true``, ``positive``, ``present``, ``abnormal`` -> 1.0."""
+
+
+def _binary_value(label) -> float:
+    """A binary reference label as a number: 1.0 (the positive of a two-category known
+    vocabulary, any case or spelling: ``"YES"``, ``1``, ``"1.0"``, ``True``, ``"present"``),
+    0.0 (its negative), NaN (no label: None/NaN), -1.0 (anything else, for the caller to
+    report)."""
+    if label is None or (not isinstance(label, str) and pd.isna(label)):
+        return np.nan
+    text = _label_text(label).lower()
+    if text not in _BINARY_VALUES:
+        try:
+            text = _label_text(float(text))  # "1.0" is 1 as text too
+        except ValueError:
+            pass
+    return _BINARY_VALUES.get(text, -1.0)
+
+
 def _plain(x):
     """numpy scalar -> Python scalar so categories print and compare plainly."""
     return x.item() if isinstance(x, np.generic) else x

@@ -208,6 +208,21 @@ def test_read_readers_gives_the_rule_s_positive_for_the_nih_vocabulary():
     assert Ratings.from_array([["HEDGE", "NO"], ["YES", "NO"]]).positive == r.positive
 
 
+def test_binary_reference_labels_use_the_same_positive(tmp_path):
+    # evaluate's and read_label_table's 1/0 coding of reference labels follows the same known
+    # vocabularies: the positive_category of each two-category vocabulary is 1, the other 0
+    from adjudicate.io.scores import read_label_table
+    from adjudicate.ratings import VOCABULARIES, _binary_value
+
+    for vocab in (v for v in VOCABULARIES if len(v) == 2):
+        pos = adj.positive_category(vocab)
+        neg = next(c for c in vocab if c != pos)
+        assert (_binary_value(pos), _binary_value(neg)) == (1.0, 0.0), vocab
+    f = tmp_path / "ref.csv"
+    f.write_text("Image ID,Mass\na,present\nb,absent\nc,1.0\nd,\n")
+    assert read_label_table(f)["Mass"].tolist() == ["YES", "NO", "YES", None]
+
+
 # ------------------------------------------------------------------ leave-one-out defaults
 def test_leave_one_out_breaks_ties_at_random_and_reports_single_reader_majorities():
     # b's others are a (YES) and c (NO) on every unit: a tie everywhere

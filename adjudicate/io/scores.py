@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from ..ratings import _binary_value
 from .schemas import read_text
 
 __all__ = ["ModelScores", "read_label_table", "read_scores"]
@@ -34,8 +35,6 @@ __all__ = ["ModelScores", "read_label_table", "read_scores"]
 _IMAGE_SPELLINGS = ("imageid", "imageindex", "image", "imagename", "unit", "unitid")
 _FINDING_SPELLINGS = ("finding", "label", "findingname")
 _SCORE_SPELLINGS = ("score", "probability", "prob", "prediction", "value")
-_POSITIVE = {"YES": 1.0, "1": 1.0, "1.0": 1.0, "TRUE": 1.0, "POSITIVE": 1.0,
-             "NO": 0.0, "0": 0.0, "0.0": 0.0, "FALSE": 0.0, "NEGATIVE": 0.0}
 
 
 @dataclass(frozen=True)
@@ -294,7 +293,7 @@ def read_label_table(source, *, image_column: str | None = None) -> pd.DataFrame
         text = frame[col].astype(object).where(frame[col].notna(), "").map(
             lambda v: str(v).strip().upper())
         code = text.map(lambda v: None if v in ("", "NA", "NAN", "NONE") else
-                        _POSITIVE.get(v, -1.0))
+                        _binary_value(v))
         bad = (code == -1.0).to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
