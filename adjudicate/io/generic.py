@@ -438,10 +438,7 @@ class _Build:
         keys = {c["unit"], c["reader"], c["cluster"]} - {None}
         if findings is not None:
             findings = [findings] if isinstance(findings, str) else list(findings)
-            for f in findings:
-                if f not in self.df.columns:
-                    raise InputError(f"unknown finding column {f!r}; columns: "
-                                     f"{list(self.df.columns)}", file=self.name, row=1, column=f)
+            self._require(findings, "finding")
         else:
             skip = set(meta or ()) | keys
             meta_names = _spec()[1]
@@ -453,6 +450,13 @@ class _Build:
         self.finding_codes = None
         self.label_columns = list(findings)
         self.used = keys | set(findings)
+
+    def _require(self, names, what: str) -> None:
+        """Every named column exists, else an error naming the first one missing."""
+        for name in names:
+            if name not in self.df.columns:
+                raise InputError(f"unknown {what} column {name!r}; columns: "
+                                 f"{list(self.df.columns)}", file=self.name, row=1, column=name)
 
     # ---- labels -> category codes
     def code_labels(self, categories, positive):
@@ -495,10 +499,7 @@ class _Build:
         first[u[idx][::-1]] = idx[::-1]
         self.first = first
         strict = set(meta or ())
-        for m in strict:
-            if m not in self.df.columns:
-                raise InputError(f"unknown metadata column {m!r}; columns: "
-                                 f"{list(self.df.columns)}", file=self.name, row=1, column=m)
+        self._require(strict, "metadata")
         c = self.cols
         self.clusters = None
         self.meta = {}
