@@ -414,7 +414,7 @@ def compare_nlp(dataset: str | Dataset = "all_findings", *,
         The CLI's ``--seed``. Without one, a seed is drawn and recorded in ``settings``.
     confidence_level : float, default 0.95
     method : {None, "bca", "percentile"}
-        Interval method (None: Wilson for proportions with few events, BCa otherwise).
+        Interval method (None: cluster-adjusted Wilson for proportions, BCa for kappa).
     hedge : {"negative", "positive", "missing"}
         What a four-findings HEDGE read counts as (readers and votes).
     ties : {"random", "negative", "positive", "missing"}

@@ -751,6 +751,49 @@ def proportions_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+FIXED_N = ((9, 0.85), (9, 0.95), (20, 0.90), (50, 0.90), (200, 0.90))
+"""(reference positives, true sensitivity) of the fixed-n check (independent images)."""
+
+
+def run_fixed_n(n_datasets: int, n_resamples: int, seed, cases=FIXED_N) -> pd.DataFrame:
+    """Coverage at a fixed number of independent positives with a known sensitivity.
+
+    The simplest case behind the default interval of ``adjudicate.accuracy_table``: ``n``
+    independent reference positives, each found with probability ``p`` (no clustering, no
+    reader panels), every method of :func:`proportion_group` with each image its own cluster.
+    """
+    rows = []
+    root = _seed_sequence(seed)
+    for (n, p), child in zip(cases, root.spawn(len(cases))):
+        rng = np.random.default_rng(child)
+        found = (rng.random((n, n_datasets, 1)) < p).astype(np.float64)
+        stats = np.stack([found, np.ones_like(found)], axis=-1)     # (n, D, 1, 2)
+        _, _, out = proportion_group(stats, np.arange(n), n_resamples,
+                                     int(rng.integers(2**31)))
+        for method, (low, high) in out.items():
+            low, high = np.asarray(low).ravel(), np.asarray(high).ravel()
+            covered = (low <= p) & (p <= high)
+            rows.append({"positives": n, "true_sensitivity": p, "method": method,
+                         "coverage": covered.mean(),
+                         "mc_se": np.sqrt(covered.mean() * (1 - covered.mean()) / n_datasets),
+                         "zero_width": float((high - low <= 1e-12).mean()),
+                         "mean_width": float((high - low).mean()),
+                         "n_datasets": n_datasets, "n_resamples": n_resamples})
+    return pd.DataFrame(rows)
+
+
+def fixed_n_markdown(table: pd.DataFrame) -> str:
+    wide = table.pivot_table(index=["positives", "true_sensitivity"], columns="method",
+                             values="coverage")
+    methods = ["wilson", "wilson_cluster", "percentile_patient", "bca_patient"]
+    lines = ["| reference positives, true sensitivity | Wilson | Wilson (cluster-adjusted) "
+             "| percentile | BCa |", "|---|---|---|---|---|"]
+    for (n, p), row in wide.iterrows():
+        lines.append(f"| {n}, {p:.2f} | " + " | ".join(f"{row[m]:.3f}" for m in methods)
+                     + " |")
+    return "\n".join(lines)
+
+
 def main_proportions(args) -> pd.DataFrame:
     n_datasets = args.datasets or (40 if args.quick else 1000)
     n_resamples = args.resamples or (QUICK_RESAMPLES if args.quick else 1000)
@@ -763,6 +806,10 @@ def main_proportions(args) -> pd.DataFrame:
                  float_format="%.6g")
     plot_proportions(table, args.out / f"coverage_proportions{suffix}.png")
     print(proportions_markdown(table))
+    fixed = run_fixed_n(n_datasets, n_resamples, args.seed)
+    fixed.to_csv(args.results / f"coverage_proportions_fixed_n{suffix}.csv", index=False,
+                 float_format="%.6g")
+    print(fixed_n_markdown(fixed))
     print(f"total {time.perf_counter() - t0:.1f} s")
     return table
 

@@ -166,7 +166,7 @@ def test_proportion_intervals_of_the_small_count_study(study):
 
 def test_study_cluster_wilson_is_the_packages_default_interval(study):
     # The coverage study's cluster-adjusted Wilson (written there independently) is the interval
-    # accuracy_table reports for a proportion with few events ("wilson (design effect,
+    # accuracy_table reports by default for every proportion ("wilson (design effect,
     # patients)"), so the study measures the coverage of the package's own default.
     import warnings
 

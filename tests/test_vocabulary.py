@@ -283,6 +283,28 @@ def test_small_counts_get_wilson_with_the_design_effect():
     assert t3["method"].eq("bootstrap percentile (units)").all()
 
 
+def test_large_counts_get_wilson_too_by_default():
+    # The coverage study (docs/coverage.md) found the cluster-adjusted Wilson interval at
+    # 0.94-0.98 at every count and the bootstrap short up to 10-19 events, so the default
+    # has no switch to the bootstrap: 60 of 80 positives and 150 of 160 negatives (far
+    # above the old switch at 10 events) still get Wilson (1927), checked in closed form.
+    ref = ["YES"] * 80 + ["NO"] * 160
+    rater = ["YES"] * 60 + ["NO"] * 20 + ["NO"] * 150 + ["YES"] * 10
+    r = Ratings.from_array(np.array(rater)[:, None], readers=["r"])
+    res = quiet(adj.accuracy_table, r, ref, n_resamples=200, seed=1, clusters="unit")
+    t = res.table.set_index("statistic")
+    assert t.loc["sensitivity", "method"] == "wilson"
+    assert (t.loc["sensitivity", "ci_low"], t.loc["sensitivity", "ci_high"]) == pytest.approx(
+        wilson(60, 80), abs=1e-12)
+    assert (t.loc["specificity", "ci_low"], t.loc["specificity", "ci_high"]) == pytest.approx(
+        wilson(150, 160), abs=1e-12)
+    assert t.loc["kappa", "method"] == "bootstrap bca (units)"
+    assert res.settings["method"] == "wilson"
+    boot = quiet(adj.accuracy_table, r, ref, n_resamples=200, seed=1, clusters="unit",
+                 method="bca").table.set_index("statistic")
+    assert boot.loc["sensitivity", "method"] == "bootstrap bca (units)"
+
+
 # ------------------------------------------------------------------ result objects
 def test_tables_are_result_objects_not_attrs():
     r = adj.load_dataset("all_findings").ratings.select(findings=["Mass"])
