@@ -15,12 +15,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import adjudicate as adj
 from adjudicate.cli import main
-from adjudicate.report.html import collect_results, report_settings, write_report
+from adjudicate.report.html import (ReportResults, _collect_sensitivity, collect_results,
+                                    report_settings, write_report)
 
 
 def _boom(*args, **kwargs):
@@ -34,7 +36,8 @@ def report(tmp_path_factory):
                                               method="percentile"))
     with pytest.MonkeyPatch.context() as mp:  # rendering only renders: no statistic is called
         for name in ("agreement_table", "compare_nlp", "pairwise_kappa", "accuracy_table",
-                     "audit", "compare_label_tables", "load_dataset", "majority_vote"):
+                     "audit", "compare_label_tables", "load_dataset", "majority_vote",
+                     "sensitivity_analysis"):
             mp.setattr(adj, name, _boom)
         path = write_report(results, out)
     return results, path
@@ -46,10 +49,11 @@ def test_self_contained_page_with_every_section(report):
     # no network: no external scripts, stylesheets or images; figures are data: URIs
     assert not re.search(r'(src|href)="(https?:)?//', page)
     imgs = re.findall(r'<img [^>]*src="([^"]+)"', page)
-    assert len(imgs) == 4 and all(s.startswith("data:image/png;base64,") for s in imgs)
+    assert len(imgs) == 5 and all(s.startswith("data:image/png;base64,") for s in imgs)
     for title in ("Settings and reproducibility", "Data audit", "Reproduction of the published",
                   "Agreement with intervals", "Readers and NLP labels", "Model",
-                  "Reporting checklist"):
+                  "Reporting checklist",
+                  "How much the conclusions depend on the reference standard"):
         assert title in page
     # the published all-findings standard is rebuilt exactly (the dataset's documentation)
     assert "identical to the published test_labels.csv" in page
@@ -70,6 +74,42 @@ def test_seed_drawn_recorded_and_rerun_gives_the_same_numbers(report, tmp_path, 
     pd.testing.assert_frame_equal(again.comparison.to_frame(), results.comparison.to_frame())
     pd.testing.assert_frame_equal(getattr(again.agreement, "table", again.agreement),
                                   getattr(results.agreement, "table", results.agreement))
+
+
+def test_reference_definition_section_renders_the_sensitivity_analysis(report):
+    results, path = report
+    s = results.settings
+    # the settings record the section's options, and the result was made with them
+    assert s["sensitivity"] is True
+    assert s["sensitivity_options"] == {"rater": "nlp", "n_resamples": 40,
+                                        "dawid_skene": {"n_starts": 1}}
+    assert results.sensitivity.settings["n_resamples"] == 40
+    assert results.sensitivity.settings["seed"] == s["seed"]
+    assert results.sensitivity.settings["dawid_skene"]["n_starts"] == 1
+    csv = pd.read_csv(path.parent / "reference_sensitivity.csv")
+    pd.testing.assert_frame_equal(csv, results.sensitivity.table.reset_index(drop=True),
+                                  check_dtype=False)
+    # the published definition reproduces the published labels, so the NLP labels'
+    # sensitivity under it is the one of compare_nlp against the published labels (the
+    # all-findings documentation: 810 images, the ground-truth majority with the Other rule)
+    pub = csv[(csv.reference == "published") & (csv.statistic == "sensitivity")]
+    comp = results.comparison.to_frame()
+    nlp = comp[(comp.rater == "nlp") & (comp.statistic == "sensitivity")]
+    merged = pub.merge(nlp, on="finding", suffixes=("", "_compare"))
+    assert len(merged) == len(pub) >= 15
+    np.testing.assert_allclose(merged.estimate, merged.estimate_compare, atol=1e-12)
+    page = path.read_text(encoding="utf-8")
+    sec = page[page.index('id="reference"'):page.index('id="checklist"')]
+    assert "dawid-skene-soft" in sec and "unanimous" in sec
+    assert "40 patient resamples" in sec and 'src="data:image/png;base64,' in sec
+
+
+def test_sensitivity_section_can_be_left_out():
+    s = report_settings("all-findings", seed=1, n_resamples=40, sensitivity=False)
+    res = ReportResults(settings=s, notes={"sensitivity": []})
+    _collect_sensitivity(res, s, object())
+    assert res.sensitivity is None and "left out on request" in res.notes["sensitivity"][0]
+    assert s["sensitivity"] is False
 
 
 def test_tables_in_the_page_are_the_csv_numbers(report):
@@ -197,7 +237,7 @@ def test_report_renders_in_chromium(report, tmp_path):
     """Headless Chromium loads the report: no console error, no broken image; a screenshot."""
     page = report[1]
     result = _probe(page, tmp_path)
-    assert result == {"images": 4, "broken": 0, "errors": []}
+    assert result == {"images": 5, "broken": 0, "errors": []}
     shots = Path(os.environ.get("ADJUDICATE_SCREENSHOT_DIR", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     shot = shots / "report.png"
@@ -251,3 +291,15 @@ def test_model_section_calls_evaluate_model_and_draws_its_roc(monkeypatch):
     assert ax.get_title() == "Pneumothorax"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "m, AUC 0.900", "readers (n=1)", "mean reader"]
+
+
+def test_cli_no_sensitivity_and_its_resamples_are_recorded(monkeypatch, tmp_path):
+    seen = []
+    monkeypatch.setattr("adjudicate.report.html.collect_results", lambda s: seen.append(s) or s)
+    monkeypatch.setattr("adjudicate.report.html.write_report", lambda res, out: tmp_path / "r")
+    assert main(["report", "all-findings", "--out", str(tmp_path), "--seed", "1",
+                 "--no-sensitivity"]) == 0
+    assert main(["report", "all-findings", "--out", str(tmp_path), "--seed", "1",
+                 "--sensitivity-bootstrap", "0"]) == 0
+    assert seen[0]["sensitivity"] is False
+    assert seen[1]["sensitivity"] is True and seen[1]["sensitivity_options"]["n_resamples"] == 0

@@ -37,11 +37,17 @@ def register(sub) -> None:
     r.add_argument("--method", choices=("bca", "percentile"), default="bca")
     r.add_argument("--cluster", choices=("patient", "unit"), default="patient",
                    help="resample patients (default) or images")
+    r.add_argument("--no-sensitivity", action="store_true",
+                   help="leave out the section on how the NLP labels' accuracy depends on the "
+                        "reference definition (it refits a latent-class model per resample)")
+    r.add_argument("--sensitivity-bootstrap", type=int, default=None, metavar="B",
+                   help="resamples of that section (default 40: about 10 s)")
     r.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from ..report.html import DEFAULT_RESAMPLES, collect_results, report_settings, write_report
+    from ..report.html import (DEFAULT_RESAMPLES, SENSITIVITY_RESAMPLES, collect_results,
+                               report_settings, write_report)
     from ._common import split_ids
 
     if args.settings:
@@ -49,7 +55,9 @@ def run(args) -> int:
             saved = json.load(f)
         options = {k: saved[k] for k in ("scores", "readers", "hedge", "vote_hedge", "ties",
                                          "n_resamples", "seed", "confidence_level", "method",
-                                         "clusters") if k in saved}
+                                         "clusters", "sensitivity") if k in saved}
+        if saved.get("sensitivity_options"):
+            options["sensitivity_resamples"] = saved["sensitivity_options"]["n_resamples"]
         source = saved["source"]
         settings = report_settings(source, **options)
         settings["input_sha256"] = saved.get("input_sha256", settings["input_sha256"])
@@ -61,7 +69,10 @@ def run(args) -> int:
             args.source or "all-findings", scores=args.scores, readers=split_ids(args.readers),
             hedge=args.hedge, vote_hedge=args.vote_hedge, ties=args.ties,
             n_resamples=args.bootstrap or DEFAULT_RESAMPLES, seed=args.seed,
-            confidence_level=args.level, method=args.method, clusters=args.cluster)
+            confidence_level=args.level, method=args.method, clusters=args.cluster,
+            sensitivity=not args.no_sensitivity,
+            sensitivity_resamples=(SENSITIVITY_RESAMPLES if args.sensitivity_bootstrap is None
+                                   else args.sensitivity_bootstrap))
     path = write_report(collect_results(settings), args.out)
     print(f"wrote {path} (seed {settings['seed']}, {settings['n_resamples']} resamples); "
           f"tables as CSV and settings.json beside it", file=sys.stderr)

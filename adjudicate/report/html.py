@@ -45,6 +45,11 @@ DATASETS = ("all-findings", "four-findings")
 _DEPENDENCIES = ("numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "krippendorff",
                  "matplotlib", "tabulate", "jinja2")
 _AGREEMENT_FIGURE = ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha")
+SENSITIVITY_RESAMPLES = 40
+"""Bootstrap replicates of the reference-definition section by default. Every replicate refits
+the latent-class reference (one EM start): 40 replicates take about 9 s on the all-findings
+data (5 s on four-findings), the report's 500 would take about 80 s. Rough intervals, said so
+in the section; ``sensitivity_resamples`` (CLI ``--sensitivity-bootstrap``) asks for more."""
 
 
 # --------------------------------------------------------------------------- settings
@@ -95,7 +100,8 @@ def report_settings(source: str = "all-findings", *, scores=(), readers=None,
                     hedge: str = "category", vote_hedge: str = "negative",
                     ties: str | None = None, n_resamples: int = DEFAULT_RESAMPLES,
                     seed: int | None = None, confidence_level: float = 0.95,
-                    method: str = "bca", clusters: str = "patient") -> dict:
+                    method: str = "bca", clusters: str = "patient", sensitivity: bool = True,
+                    sensitivity_resamples: int = SENSITIVITY_RESAMPLES) -> dict:
     """Every option of a report, the seed drawn when none is given, versions and file hashes.
 
     Parameters
@@ -121,6 +127,13 @@ def report_settings(source: str = "all-findings", *, scores=(), readers=None,
     method : {"bca", "percentile"}
     clusters : {"patient", "unit"}
         Resample patients (images of one patient together) or images.
+    sensitivity : bool, default True
+        The section "How much the conclusions depend on the reference standard"
+        (:func:`adjudicate.sensitivity_analysis` of the NLP labels; bundled datasets only).
+        CLI ``--no-sensitivity`` leaves it out.
+    sensitivity_resamples : int, default :data:`SENSITIVITY_RESAMPLES`
+        Its bootstrap replicates (the latent-class reference is refitted on each, with one
+        EM start); 0 = point estimates only.
 
     Returns
     -------
@@ -157,6 +170,9 @@ def report_settings(source: str = "all-findings", *, scores=(), readers=None,
         "seed": _draw_seed() if seed is None else int(seed),
         "seed_given": seed is not None,
         "confidence_level": float(confidence_level), "method": method, "clusters": clusters,
+        "sensitivity": bool(sensitivity),
+        "sensitivity_options": {"rater": "nlp", "n_resamples": int(sensitivity_resamples),
+                                "dawid_skene": {"n_starts": 1}},
         "versions": _versions(), "input_sha256": _input_files(str(source), scores),
         "created": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -210,6 +226,9 @@ class ReportResults:
         Readers (and NLP labels) against the reference: an ``NLPComparison`` for the
         bundled data, a tidy accuracy table against the leave-one-out majority otherwise.
     model : list of ModelResults or None
+    sensitivity : TableResult or None
+        :func:`adjudicate.sensitivity_analysis` of the NLP labels across reference
+        definitions (bundled datasets, unless ``settings["sensitivity"]`` is False).
     notes : dict of str to list of str
         Per section, what the reader of the report must know (what was skipped and why).
     """
@@ -222,6 +241,7 @@ class ReportResults:
     pairs: pd.DataFrame | None = None
     comparison: object = None
     model: object = None
+    sensitivity: object = None
     notes: dict = field(default_factory=dict)
 
 
@@ -240,7 +260,7 @@ def collect_results(settings: dict) -> ReportResults:
     s = settings
     res = ReportResults(settings=s, notes={k: [] for k in
                                            ("audit", "reproduction", "agreement",
-                                            "comparison", "model")})
+                                            "comparison", "model", "sensitivity")})
     now = {k: v for k, v in _input_files(s["source"], s["scores"]).items()}
     changed = [p for p, h in s["input_sha256"].items() if now.get(p) != h]
     if changed:
@@ -323,10 +343,35 @@ def collect_results(settings: dict) -> ReportResults:
                 "majority of the other readers of each image (leave-one-out)")
     res.notes["comparison"] += sorted({str(w.message) for w in caught})
 
+    # the NLP labels under every reference definition
+    _collect_sensitivity(res, s, ds if bundled else None)
+
     # the model (when scores are given and the package can evaluate them)
     if s["scores"]:
         _collect_model(res, s, ds if bundled else None, boot)
     return res
+
+
+def _collect_sensitivity(res: ReportResults, s: dict, ds) -> None:
+    """The reference-definition section: sensitivity_analysis of the NLP labels."""
+    import adjudicate as adj
+
+    if not s.get("sensitivity", True):
+        res.notes["sensitivity"].append("left out on request (--no-sensitivity)")
+        return
+    if ds is None:
+        res.notes["sensitivity"].append(
+            "needs the published labels and the NLP labels of a bundled dataset; for your "
+            "own data run adjudicate sensitivity FILE --rater READER_ID")
+        return
+    opts = s.get("sensitivity_options") or {"rater": "nlp", "n_resamples": SENSITIVITY_RESAMPLES,
+                                            "dawid_skene": {"n_starts": 1}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res.sensitivity = _call(adj.sensitivity_analysis, ds, _notes=res.notes["sensitivity"],
+                                seed=s["seed"], confidence_level=s["confidence_level"],
+                                clusters=s["clusters"], **opts)
+    res.notes["sensitivity"] += sorted({str(w.message) for w in caught})
 
 
 @dataclass
@@ -445,6 +490,11 @@ def _settings_rows(s: dict) -> pd.DataFrame:
             ("seed", f"{s['seed']}" + ("" if s["seed_given"] else " (drawn, not given)")),
             ("confidence level", s["confidence_level"]), ("interval method", s["method"]),
             ("resampled (clusters)", "patients" if s["clusters"] == "patient" else "images"),
+            ("reference-definition section",
+             (f"NLP labels, {s['sensitivity_options']['n_resamples']} resamples, Dawid-Skene "
+              f"{json.dumps(s['sensitivity_options']['dawid_skene'])}"
+              if s.get("sensitivity", True) and s.get("sensitivity_options") else
+              "left out" if not s.get("sensitivity", True) else "default options")),
             ("model score files", ", ".join(s["scores"]) or "none"),
             ("created", s["created"])]
     rows += [(f"version of {k}", v) for k, v in s["versions"].items()]
@@ -663,12 +713,48 @@ def _sections(results: ReportResults) -> list[tuple[str, str, str]]:
     if not s["scores"]:
         body += _p("No model scores given (adjudicate report --scores FILE adds this section).")
     out.append(("model", "Model", body + _notes(results.notes.get("model", []))))
+    # reference definitions
+    out.append(("reference", "How much the conclusions depend on the reference standard",
+                _sensitivity_body(results, level)
+                + _notes(results.notes.get("sensitivity", []))))
     # checklist
     body = (_p("What the software can fill of GRRAS (Kottner et al., J Clin Epidemiol 2011) "
                "and STARD 2015 (Bossuyt et al., BMJ 2015); the rest is marked to be completed "
                "by the authors.") + _table(_checklist(results), text=True))
     out.append(("checklist", "Reporting checklist", body))
     return out
+
+
+def _sensitivity_body(results: ReportResults, level: str) -> str:
+    """The NLP labels' accuracy under every reference definition, from the stored result."""
+    from ..reference.plot import forest_plot as definition_forest_plot
+
+    res = results.sensitivity
+    if res is None:
+        return ""
+    t = _frame(res)
+    b = (res.settings or {}).get("n_resamples")
+    body = _p("A reference standard is a choice: which readers vote, how HEDGE counts, how "
+              "ties break, or a latent-class (Dawid-Skene) estimate of the truth from all "
+              "reads. The NLP labels graded under every definition "
+              "(adjudicate.sensitivity_analysis; adjudicate sensitivity on the command line, "
+              "with its documentation of each definition). Cells: estimate "
+              f"({level} percentile interval over {b} patient resamples, the latent-class "
+              "reference refitted on each; rough at this number of resamples, rerun the "
+              "command with --bootstrap 2000 for a paper). Share unlabelled: images a "
+              "definition leaves without a reference label.")
+    body += _table(wide_table(t, index=["finding", "reference"], columns="statistic",
+                              n_units=True, digits=3), index=True)
+    unlabelled = (t.groupby("reference", sort=False)["unlabelled_share"].max().round(3)
+                  .rename("share unlabelled (max over findings)").reset_index())
+    body += _table(unlabelled)
+    stat = "sensitivity" if "sensitivity" in set(t["statistic"]) else t["statistic"].iloc[0]
+    fig = definition_forest_plot(t, statistic=stat)
+    body += _figure(fig, f"NLP labels: {stat} with {level} intervals under each reference "
+                    "definition, per finding (dashed: the published labels; diamonds: the "
+                    "soft Dawid-Skene reference, an expected value).",
+                    "forest plot across reference definitions")
+    return body
 
 
 def render_html(results: ReportResults) -> str:
@@ -726,6 +812,8 @@ def write_report(results: ReportResults, out) -> Path:
     if comp is not None:
         frame = comp.to_frame() if hasattr(comp, "to_frame") else _frame(comp)
         frame.to_csv(out / "comparison.csv", index=False)
+    if results.sensitivity is not None:
+        _frame(results.sensitivity).to_csv(out / "reference_sensitivity.csv", index=False)
     for i, m in enumerate(results.model or []):
         t = getattr(m.evaluation, "table", m.evaluation)
         if isinstance(t, pd.DataFrame):
