@@ -186,3 +186,39 @@ def test_scores_hook_gives_expected_auc_against_every_definition():
     majority = (reads == "YES").sum(1) >= 2
     assert auc["majority"] == pytest.approx(roc_auc_score(majority, scores[0]))
     assert 0.5 < auc["dawid-skene-soft"] <= 1
+
+
+def test_auc_intervals_are_evaluates_on_the_same_replicates():
+    # The bundled synthetic example scores (all-findings images): under the published
+    # definition the AUC must be adjudicate.roc_auc's against the published labels, and its
+    # interval the percentile interval roc_auc's vectorised bootstrap gives for the same seed
+    # and patients (the replicates every function draws for one seed and cluster design).
+    import warnings
+
+    import adjudicate as adj
+
+    ds = adj.load_dataset("all_findings")
+    scores = adj.read_scores(adj.example_scores_path())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sensitivity_analysis(ds, rater="nlp", scores=scores, n_resamples=40, seed=5,
+                                   definitions=["published", "majority", "dawid-skene-soft"],
+                                   statistics=["sensitivity"], dawid_skene={"n_starts": 1})
+    t = res.table[res.table.statistic == "auc"].set_index(["reference", "finding"])
+    patients = ds.ratings.clusters
+    for finding in ("Cardiomegaly", "Effusion"):
+        labels = ds.labels[finding].reindex(ds.ratings.units)
+        s = scores.scores[finding].reindex(ds.ratings.units).to_numpy(float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = adj.roc_auc(s, (labels == "YES").astype(float).to_numpy(), clusters=patients,
+                              n_resamples=40, seed=5, method="percentile")
+        row = t.loc[("published", finding)]
+        assert row.estimate == pytest.approx(ref.statistic, abs=1e-12)
+        assert (row.ci_low, row.ci_high) == pytest.approx(
+            tuple(ref.confidence_interval(method="percentile")), abs=1e-12)
+        assert row.ci_low < row.estimate < row.ci_high
+    # the refitted latent-class reference: point estimate only, said in the method column
+    soft = t.loc[("dawid-skene-soft", "Cardiomegaly")]
+    assert np.isnan(soft.ci_low) and "no AUC interval" in soft.method
+    assert np.isfinite(t.loc[("majority", "Cardiomegaly"), "ci_low"])

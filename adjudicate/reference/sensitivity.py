@@ -153,8 +153,10 @@ def _method(n_resamples, design) -> str:
 def _replicates(ratings, clusters, n_resamples, seed, dawid_skene):
     """The shared bootstrap: (cluster design, unit weights or None, a refitting DS model)."""
     design = resolve_clusters(clusters, ratings, warn=bool(n_resamples), stacklevel=3)
-    weights = (replicate_weights(design, n_resamples, np.random.default_rng([seed, 0]))
-               .astype(float) if n_resamples else None)
+    # the seed's own stream: the replicates of bootstrap_sums, accuracy_table and roc_auc
+    # for the same seed and clusters (the package's rule), so their intervals can be compared
+    weights = (replicate_weights(design, n_resamples, seed).astype(float)
+               if n_resamples else None)
     model = DawidSkene(**{"seed": seed, "clusters": clusters, **(dawid_skene or {}),
                           "keep_replicates": weights is not None})
     return design, weights, model
@@ -219,8 +221,9 @@ def sensitivity_analysis(data, *, rater="nlp", definitions=None,
         Any of :data:`adjudicate.compare.STATISTICS`.
     scores : DataFrame or ModelScores, optional
         Hook for a model: units x findings scores (``adjudicate.io.scores.read_scores``). Adds ``auc`` rows (expected AUC against
-        every definition, :func:`~adjudicate.reference.soft.soft_auc`), point estimates only
-        until the model-evaluation module provides their intervals.
+        every definition, :func:`~adjudicate.reference.soft.soft_auc`), with the percentile
+        interval of :mod:`adjudicate.evaluate`'s AUC bootstrap on the same replicates for
+        every definition but the refitted Dawid-Skene ones (point estimates).
     n_resamples : int, default 500
         Bootstrap replicates (0 = no intervals); the latent-class definitions are refitted
         on every replicate.
@@ -281,7 +284,9 @@ def sensitivity_analysis(data, *, rater="nlp", definitions=None,
                         n_units=_n_units(one, defs, ratings))
     if scores is not None:
         scores = getattr(scores, "scores", scores)  # a ModelScores (io.scores) or a DataFrame
-        table = pd.concat([table, _auc_rows(scores, defs, findings, rater_name, seed)],
+        table = pd.concat([table, _auc_rows(scores, defs, findings, rater_name, seed,
+                                            design=design, n_resamples=n_resamples,
+                                            confidence_level=confidence_level)],
                           ignore_index=True)
     notes = [f"{n}: {defs[n].description}" for n in names]
     if exclude:
@@ -329,23 +334,46 @@ def _n_units(rater, defs, ratings) -> np.ndarray:
     return np.stack(out)
 
 
-def _auc_rows(scores, defs, findings, rater_name, seed) -> pd.DataFrame:
+def _auc_rows(scores, defs, findings, rater_name, seed, *, design=None, n_resamples=0,
+              confidence_level=0.95) -> pd.DataFrame:
+    """AUC of the scores against every definition.
+
+    Label definitions whose labels do not depend on a fit (every one but Dawid-Skene): the
+    percentile interval of :mod:`adjudicate.evaluate`'s vectorised AUC bootstrap on the same
+    replicates as the 2x2 rows (same seed, same cluster design). The Dawid-Skene references
+    are refitted per replicate, which that bootstrap of fixed labels cannot follow: point
+    estimates (the soft one the expected AUC, :func:`~adjudicate.reference.soft.soft_auc`).
+    """
+    from ..evaluate import _bootstrap_auc
+
     rows = []
     for name, d in defs.items():
-        for f in findings:
-            if f not in scores.columns:
-                continue
-            s = scores[f].reindex(d.labels.index).to_numpy(dtype=float)
-            if d.soft:
-                p = d.probability[f].to_numpy(dtype=float)
-            else:
-                lab = d.labels[f]
-                p = np.where(lab.isna(), np.nan, (lab == "YES").astype(float))
+        present = [f for f in findings if f in scores.columns]
+        s = scores.reindex(index=d.labels.index, columns=present).to_numpy(dtype=float)
+        if d.soft:
+            p = d.probability[present].to_numpy(dtype=float)
+        else:
+            lab = d.labels[present]
+            p = np.where(lab.isna(), np.nan, (lab == "YES").astype(float))
+        low = high = np.full(len(present), np.nan)
+        fitted = name.startswith("dawid-skene")
+        method = "point estimate (expected AUC)" if d.soft else "point estimate"
+        if n_resamples and design is not None and not fitted and len(present):
+            boot, _ = _bootstrap_auc(s, p, design, n_resamples=n_resamples, seed=seed,
+                                     method="percentile", confidence_level=confidence_level)
+            low, high = (np.asarray(a, dtype=float) for a in
+                         boot.confidence_interval(confidence_level, method="percentile"))
+            method = (f"percentile bootstrap, {n_resamples} resamples of {design.label} "
+                      "(the replicates of the other rows)")
+        elif n_resamples and fitted:
+            method += " (the latent-class reference is refitted per replicate: no AUC interval)"
+        for j, f in enumerate(present):
             rows.append({"finding": f, "rater": rater_name, "reference": name,
-                         "statistic": "auc", "estimate": soft_auc(s, p), "ci_low": np.nan,
-                         "ci_high": np.nan, "n_units": int((~np.isnan(s) & ~np.isnan(p)).sum()),
-                         "unlabelled_share": float(np.isnan(p).mean()),
-                         "method": "point estimate (expected AUC)", "seed": seed})
+                         "statistic": "auc", "estimate": soft_auc(s[:, j], p[:, j]),
+                         "ci_low": low[j], "ci_high": high[j],
+                         "n_units": int((~np.isnan(s[:, j]) & ~np.isnan(p[:, j])).sum()),
+                         "unlabelled_share": float(np.isnan(p[:, j]).mean()),
+                         "method": method, "seed": seed})
     return pd.DataFrame(rows)
 
 
