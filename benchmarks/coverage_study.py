@@ -786,8 +786,9 @@ def fixed_n_markdown(table: pd.DataFrame) -> str:
     wide = table.pivot_table(index=["positives", "true_sensitivity"], columns="method",
                              values="coverage")
     methods = ["wilson", "wilson_cluster", "percentile_patient", "bca_patient"]
-    lines = ["| reference positives, true sensitivity | Wilson | Wilson (cluster-adjusted) "
-             "| percentile | BCa |", "|---|---|---|---|---|"]
+    header = ("| reference positives, true sensitivity | Wilson | Wilson (cluster-adjusted) "
+              "| percentile | BCa |")
+    lines = [header, "|---|---|---|---|---|"]
     for (n, p), row in wide.iterrows():
         lines.append(f"| {n}, {p:.2f} | " + " | ".join(f"{row[m]:.3f}" for m in methods)
                      + " |")

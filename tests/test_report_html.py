@@ -21,8 +21,13 @@ import pytest
 
 import adjudicate as adj
 from adjudicate.cli import main
-from adjudicate.report.html import (ReportResults, _collect_sensitivity, collect_results,
-                                    report_settings, write_report)
+from adjudicate.report.html import (
+    ReportResults,
+    _collect_sensitivity,
+    collect_results,
+    report_settings,
+    write_report,
+)
 
 
 def _boom(*args, **kwargs):

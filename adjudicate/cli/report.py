@@ -46,8 +46,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..report.html import (DEFAULT_RESAMPLES, SENSITIVITY_RESAMPLES, collect_results,
-                               report_settings, write_report)
+    from ..report.html import (
+        DEFAULT_RESAMPLES,
+        SENSITIVITY_RESAMPLES,
+        collect_results,
+        report_settings,
+        write_report,
+    )
     from ._common import split_ids
 
     if args.settings:
