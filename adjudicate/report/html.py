@@ -322,7 +322,13 @@ def collect_results(settings: dict) -> ReportResults:
                                   "rater_2": m.columns[j], "kappa": m.to_numpy()[i, j]}
                                  ).dropna(subset=["kappa"])
 
-    # readers (and the NLP labels) against the reference
+    # readers (and the NLP labels) against the reference: proportions keep the package's
+    # default interval (cluster-adjusted Wilson; the bootstrap under-covers at small counts,
+    # docs/coverage.md), kappa the bootstrap of the settings
+    compare_boot = {**boot, "method": None}
+    res.notes["comparison"].append(
+        "intervals: cluster-adjusted Wilson for proportions (sensitivity, specificity, PPV, "
+        f"NPV, agreement, prevalence), {s['method']} bootstrap for kappa")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if bundled:
@@ -332,12 +338,12 @@ def collect_results(settings: dict) -> ReportResults:
                     "of the dataset")
             res.comparison = _call(adj.compare_nlp, name, _notes=res.notes["comparison"],
                                    hedge=s["vote_hedge"],
-                                   **_ties(s, adj.compare_nlp), **boot)
+                                   **_ties(s, adj.compare_nlp), **compare_boot)
         else:
             res.comparison = _call(adj.accuracy_table, ratings, "leave-one-out",
                                    _notes=res.notes["comparison"],
                                    hedge=s["vote_hedge"], **_ties(s, adj.accuracy_table),
-                                   **boot)
+                                   **compare_boot)
             res.notes["comparison"].append(
                 "no reference standard given with the file: every reader against the "
                 "majority of the other readers of each image (leave-one-out)")
