@@ -313,14 +313,8 @@ def collect_results(settings: dict) -> ReportResults:
                               hedge=s["hedge"],
                               ci="bootstrap", **boot)
         view, _ = adj.agreement.hedge_view(ratings, s["hedge"])
-        res.pairs = adj.pairwise_kappa(view)
+        res.pairs = adj.pairwise_kappa(view, tidy=True).dropna(subset=["kappa"])
     res.notes["agreement"] += sorted({str(w.message) for w in caught})
-    if not isinstance(res.pairs, pd.DataFrame) or "finding" not in res.pairs:
-        m = res.pairs  # one finding: the matrix -> tidy pairs
-        i, j = np.triu_indices(len(m), 1)
-        res.pairs = pd.DataFrame({"finding": ratings.findings[0], "rater_1": m.index[i],
-                                  "rater_2": m.columns[j], "kappa": m.to_numpy()[i, j]}
-                                 ).dropna(subset=["kappa"])
 
     # readers (and the NLP labels) against the reference: proportions keep the package's
     # default interval (cluster-adjusted Wilson; the bootstrap under-covers at small counts,
