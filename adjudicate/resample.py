@@ -125,6 +125,12 @@ class ClusterDesign:
 
 
 def _sorted_codes(ids) -> tuple[np.ndarray, int]:
+    if (isinstance(ids, np.ndarray) and ids.dtype.kind in "iu" and len(ids)
+            and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024):
+        # small non-negative integer ids (patient numbers): ranks by counting, no sort
+        seen = np.bincount(ids, minlength=1) > 0
+        rank = np.cumsum(seen, dtype=np.intp) - 1
+        return rank[ids], int(rank[-1]) + 1
     try:
         codes, uniques = pd.factorize(ids, sort=True)
     except TypeError:  # ids of mixed types: order them by their text
@@ -208,7 +214,10 @@ def resolve_clusters(clusters=None, ratings=None, *, n_units: int | None = None,
     if len(ids) != n_units:
         raise ValueError(f"clusters must hold one id per unit: got {len(ids)} ids for "
                          f"{n_units} units")
-    missing = pd.isna(pd.Series(ids, dtype=object)).to_numpy()
+    if isinstance(ids, np.ndarray) and ids.dtype.kind in "iub":
+        missing = np.zeros(1, bool)          # integer ids cannot be missing: no object copy
+    else:
+        missing = pd.isna(pd.Series(ids, dtype=object)).to_numpy()
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         where = f"unit {unit_ids[i]!r}" if unit_ids is not None else f"unit {i}"

@@ -91,7 +91,7 @@ def run_case(case: str, n_units: int, n_resamples: int) -> dict:
     warnings.simplefilter("ignore")
     small = synthetic(50)     # warm up: lazy imports (scipy.sparse, scipy.special) not timed
     agreement_table(small, clusters="patient")
-    agreement_table(small, clusters="patient", ci="bootstrap", n_resamples=10, seed=1)
+    agreement_table(small, clusters="patient", ci="bootstrap", n_resamples=40, seed=1)
     ratings = synthetic(n_units)
     base = rss_mib()
     start = time.perf_counter()

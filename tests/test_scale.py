@@ -43,10 +43,8 @@ def synthetic(n_units: int, n_readers: int = 5, n_findings: int = 3, seed: int =
 @pytest.fixture(autouse=True)
 def fresh_caches():
     patterns_module._PATTERN_CACHE.clear()
-    patterns_module._MEMBERS.clear()
     yield
     patterns_module._PATTERN_CACHE.clear()
-    patterns_module._MEMBERS.clear()
 
 
 def plain(stats, codes, clusters, **options):

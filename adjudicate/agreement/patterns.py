@@ -93,28 +93,30 @@ class Patterns:
     def cluster_counts(self, codes: np.ndarray, clusters) -> sparse.csr_matrix:
         """How many units of each cluster show each pattern, finding by finding, sparse.
 
-        Shape ``(n_clusters * F, F * P)``: row ``c * F + f`` holds cluster ``c``'s counts of
+        Shape ``(F * n_clusters, F * P)``: row ``f * C + c`` holds cluster ``c``'s counts of
         the patterns of finding ``f`` in columns ``f * P .. f * P + P - 1`` (zeros elsewhere),
-        so products with it never mix findings. Built once per clusters array (the last one asked for), as the
-        product of the cluster membership and the units' one-hot patterns.
+        so products with it never mix findings. Built once per clusters array (the last one
+        asked for) straight from the units' pattern columns taken in cluster order: the rows
+        then come sorted, so the matrix is laid out in one pass and duplicates summed in place.
         """
         hit = self._memo.get("clusters")
         if hit is not None and hit[0] is clusters and np.array_equal(hit[1], clusters):
             return hit[2]
         from scipy import sparse
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
-        columns = self.unit_columns(codes) + np.arange(f, dtype=np.int32) * n_patterns
-        one_hot = sparse.csr_matrix((np.ones(u * f), columns.ravel(), np.arange(0, u * f + 1, f)),
-                                    shape=(u, f * n_patterns))
-        by_cluster = cluster_members(clusters, u) @ one_hot          # (C, F * P)
-        by_cluster.sort_indices()
-        n_clusters = by_cluster.shape[0]
-        row = (np.repeat(np.arange(n_clusters, dtype=np.int64), np.diff(by_cluster.indptr)) * f
-               + by_cluster.indices // n_patterns)                   # non-decreasing
-        indptr = np.zeros(n_clusters * f + 1, np.int64)
-        np.cumsum(np.bincount(row, minlength=n_clusters * f), out=indptr[1:])
-        members = sparse.csr_matrix((by_cluster.data, by_cluster.indices, indptr),
-                                    shape=(n_clusters * f, f * n_patterns))
+        cluster_of, n_clusters = _grouping(clusters, u)
+        columns = self.unit_columns(codes)
+        if u > 1 and np.any(cluster_of[1:] < cluster_of[:-1]):
+            order = np.argsort(cluster_of, kind="stable")
+            columns = columns[order]
+        # finding-major: entries of finding f, units in cluster order, are rows f * C + c
+        indices = (columns.T + (np.arange(f, dtype=np.int32) * n_patterns)[:, None]).ravel()
+        sizes = np.bincount(cluster_of, minlength=n_clusters)
+        indptr = np.zeros(f * n_clusters + 1, np.int64)
+        np.cumsum(np.tile(sizes, f), out=indptr[1:])
+        members = sparse.csr_matrix((np.ones(u * f), indices, indptr),
+                                    shape=(f * n_clusters, f * n_patterns))
+        members.sum_duplicates()
         self._memo["clusters"] = (clusters, np.array(clusters, copy=True), members)
         self._memo.pop("seen", None)
         return members
@@ -125,8 +127,8 @@ class Patterns:
         seen = self._memo.setdefault("seen", {})
         key = (id(members), np.asarray(present, bool).tobytes())
         if key not in seen:
-            flags = members @ np.asarray(present, np.float64).T.ravel()   # (C * F,)
-            seen[key] = (flags.reshape(-1, self.freq.shape[0]) > 0).sum(0)
+            flags = members @ np.asarray(present, np.float64).T.ravel()   # (F * C,)
+            seen[key] = (flags.reshape(self.freq.shape[0], -1) > 0).sum(1)
         return seen[key]
 
     def evaluate(self, on_counts, on_codes, *args):
@@ -174,26 +176,6 @@ def _grouping(clusters, n_units: int) -> tuple[np.ndarray, int]:
             and n_units and ids.min() >= 0 and ids.max() < n_units):
         return ids.astype(np.intp, copy=False), int(ids.max()) + 1
     return cluster_index(clusters, n_units)
-
-
-_MEMBERS: list = []
-
-
-def cluster_members(clusters, n_units: int) -> sparse.csr_matrix:
-    """``(n_clusters, n_units)`` 0/1 membership of the clusters (numbered by ``_grouping``).
-
-    Kept for the last clusters array asked for, so the statistics of one table share it.
-    """
-    if _MEMBERS and _MEMBERS[0][0] is clusters and np.array_equal(_MEMBERS[0][1], clusters):
-        return _MEMBERS[0][2]
-    from scipy import sparse
-    cluster_of, n_clusters = _grouping(clusters, n_units)
-    order = np.argsort(cluster_of, kind="stable")
-    indptr = np.zeros(n_clusters + 1, np.int64)
-    np.cumsum(np.bincount(cluster_of, minlength=n_clusters), out=indptr[1:])
-    members = sparse.csr_matrix((np.ones(n_units), order, indptr), shape=(n_clusters, n_units))
-    _MEMBERS[:] = [(clusters, np.array(clusters, copy=True), members)]
-    return members
 
 
 _PATTERN_CACHE: dict[tuple, tuple] = {}

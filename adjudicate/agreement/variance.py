@@ -43,9 +43,9 @@ def influence_variance(stat, codes: np.ndarray, total: np.ndarray, clusters=None
             # cluster showing it) x psi of the pattern: one sparse product with the
             # cluster-pattern counts, which every statistic of the same data and clusters
             # shares (built once), so each statistic costs one pass over them
-            members = found.cluster_counts(codes, clusters)             # (C * F, F * P)
-            by_cluster = (members @ psi_p.T.ravel()).reshape(-1, f)
-            square = (by_cluster**2).sum(0)
+            members = found.cluster_counts(codes, clusters)             # (F * C, F * P)
+            by_cluster = (members @ psi_p.T.ravel()).reshape(f, -1)
+            square = (by_cluster**2).sum(1)
             c = found.clusters_with(codes, clusters, counted_p)
             return np.where(c > 1, c / (c - 1) * square / n**2, np.nan)
         u = codes.shape[0]
