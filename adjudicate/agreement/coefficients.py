@@ -13,6 +13,7 @@ import math
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -27,7 +28,7 @@ from .design import Design
 from .patterns import count_patterns
 from .percent import specific_agreement_statistic
 from .registry import sum_statistic
-from .results import AgreementResult, UndefinedAgreementWarning
+from .results import AgreementResult, UndefinedAgreementWarning, _Deferred
 from .statistic import SumStatistic
 
 __all__ = [
@@ -104,7 +105,7 @@ def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
              and (cat_values is None or ((cat_values >= 0) & (cat_values < 1 << 16)
                                          & (cat_values == np.floor(cat_values))).all()))
     ints = values.astype(np.int64) if small else None
-    if small and np.array_equal(ints, values):
+    if small and (ints == values).all():
         # integer labels: which occur (bincount), and a lookup table from label to code
         used = np.flatnonzero(np.bincount(ints))
         if cat_values is None:
@@ -128,8 +129,20 @@ def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
         raise ValueError(f"value {values[bad][0]!r} is not one of the categories {cats}")
     codes[present] = mapped
     u, r = x.shape
-    return Ratings(codes=codes[:, :, None], categories=cats, units=pd.RangeIndex(u),
-                   readers=pd.RangeIndex(r), findings=pd.RangeIndex(1))
+    units = pd.RangeIndex(u)
+    return Ratings(codes=codes[:, :, None], categories=cats, units=units,
+                   readers=pd.RangeIndex(r), findings=pd.RangeIndex(1), meta=_no_meta(units))
+
+
+_NO_META: list = []
+
+
+def _no_meta(units: pd.RangeIndex) -> pd.DataFrame:
+    """An empty per-unit metadata frame on ``units``: a copy of a kept one (a third of the
+    time of building it, which dominates converting a small array)."""
+    if not _NO_META or not _NO_META[0].index.equals(units):
+        _NO_META[:] = [pd.DataFrame(index=units)]
+    return _NO_META[0].copy(deep=False)
 
 
 # ============================================================================ machinery
@@ -224,9 +237,7 @@ def compute(stat: SumStatistic, ratings: Ratings, *, ci=None, n_resamples=9999,
     pairable, raters = coverage(codes, ratings.n_categories)
     se = se0 = math.nan
     if math.isfinite(estimate):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            var = stat.variance(codes, total, clusters)[0]
-        se = math.sqrt(var) if var >= 0 else math.nan
+        se = _Deferred(partial(_standard_error, stat, codes, total, clusters))  # on first use
         if stat.null_se is not None:
             se0 = float(stat.null_se(total)[0])
     else:
@@ -246,6 +257,12 @@ def compute(stat: SumStatistic, ratings: Ratings, *, ci=None, n_resamples=9999,
         observed_agreement=float(comp.get("observed", [math.nan])[0]),
         chance_agreement=float(np.broadcast_to(comp.get("chance", [math.nan]), (1,))[0]),
         confidence_level=confidence_level, details=details)
+
+
+def _standard_error(stat: SumStatistic, codes, total, clusters) -> float:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = stat.variance(codes, total, clusters)[0]
+    return math.sqrt(var) if var >= 0 else math.nan
 
 
 def _statistic(name: str, data, categories, **options) -> AgreementResult:

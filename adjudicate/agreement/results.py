@@ -20,6 +20,42 @@ class UndefinedAgreementWarning(RuntimeWarning):
     """
 
 
+class _Deferred:
+    """A value computed on first use (:class:`AgreementResult`'s standard error)."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute):
+        self.compute = compute
+
+
+class _LazyField:
+    """A dataclass field whose value may be a :class:`_Deferred`, evaluated once when read.
+
+    The analytic standard error costs more than the coefficient at small sizes; most callers
+    of a one-item function read only ``.statistic``. The attribute, its value and the
+    constructor are those of a plain float field.
+    """
+
+    def __init__(self, default):
+        self.default = default
+
+    def __set_name__(self, owner, name):
+        self.slot = "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.default
+        value = obj.__dict__[self.slot]
+        if isinstance(value, _Deferred):
+            value = float(value.compute())
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class AgreementResult:
     """An agreement coefficient, its standard errors and intervals (scipy.stats style).
@@ -65,7 +101,7 @@ class AgreementResult:
     """
 
     statistic: float
-    standard_error: float = math.nan
+    standard_error: float = _LazyField(math.nan)
     name: str = ""
     n_units: int = 0
     n_raters: int = 0
@@ -77,6 +113,11 @@ class AgreementResult:
     confidence_level: float = 0.95
     details: dict = field(default_factory=dict, repr=False, compare=False)
     clusters: str = "units"
+
+    def __getstate__(self):  # pickles hold the standard error, never the computation
+        state = dict(self.__dict__)
+        state["_standard_error"] = self.standard_error
+        return state
 
     @property
     def method(self) -> str:
