@@ -255,7 +255,7 @@ def compute(stat: SumStatistic, ratings: Ratings, *, ci=None, n_resamples=9999,
         n_raters=int(raters[0] if n_raters is None else n_raters), bootstrap=boot,
         standard_error_null=se0, pvalue=pvalue,
         observed_agreement=float(comp.get("observed", [math.nan])[0]),
-        chance_agreement=float(np.broadcast_to(comp.get("chance", [math.nan]), (1,))[0]),
+        chance_agreement=float(np.ravel(comp.get("chance", math.nan))[0]),
         confidence_level=confidence_level, details=details)
 
 

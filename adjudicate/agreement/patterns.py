@@ -48,13 +48,13 @@ def _count_ids(codes: np.ndarray, n_categories: int) -> np.ndarray:
     base = codes.shape[1] + 1
     lut = np.zeros(256, np.int32)                 # codes seen as uint8: MISSING (-1) is 255
     lut[:n_categories] = base ** np.arange(n_categories)
-    return lut[codes.view(np.uint8)].sum(axis=1, dtype=np.int32)
+    return np.einsum("urf->uf", lut[codes.view(np.uint8)])  # 2-5x .sum(axis=1) here
 
 
 def _code_ids(codes: np.ndarray, n_categories: int) -> np.ndarray:
     """Each unit's reads (one code per reader) as one integer ``sum_g (c_g + 1) (k + 1)^g``."""
     mult = (n_categories + 1) ** np.arange(codes.shape[1], dtype=np.int32)
-    return ((codes.astype(np.int32) + 1) * mult[:, None]).sum(axis=1, dtype=np.int32)
+    return np.einsum("urf,r->uf", codes.astype(np.int32) + 1, mult)
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,7 +135,12 @@ class Patterns:
         """A per-unit function on every pattern: ``(P, F, ...)``."""
         f = self.freq.shape[0]
         if self.counts is not None and on_counts is not None:
-            n = np.broadcast_to(self.counts[:, None, :], (len(self.counts), f, self.counts.shape[1]))
+            n = self.counts[:, None, :]                       # (P, F, k), read-only
+            if f > 1:
+                n = np.broadcast_to(n, (len(self.counts), f, self.counts.shape[1]))
+            else:                                            # one finding: no broadcast cost
+                n = n.view()
+                n.flags.writeable = False
             return on_counts(n, *args)
         c = np.ascontiguousarray(np.broadcast_to(self.codes[:, :, None], (*self.codes.shape, f)))
         return on_codes(c, *args)
