@@ -113,7 +113,16 @@ def run_case(case: str, n_units: int, n_resamples: int) -> dict:
             "seconds": seconds, "peak_mib": peak, "base_mib": base}
 
 
-def in_child(case: str, n_units: int, n_resamples: int) -> dict:
+def in_child(case: str, n_units: int, n_resamples: int, repeat: int = 1) -> dict:
+    """The case in a fresh process; with ``repeat`` > 1, the fastest of that many processes
+    (the machine is shared: one slow run says little)."""
+    runs = [_one_child(case, n_units, n_resamples) for _ in range(max(1, repeat))]
+    done = [r for r in runs if np.isfinite(r["seconds"])]
+    best_run = min(done, key=lambda r: r["seconds"]) if done else runs[-1]
+    return {**best_run, "processes": len(runs)}
+
+
+def _one_child(case: str, n_units: int, n_resamples: int) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", case, str(n_units),
                           str(n_resamples)], capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -274,6 +283,9 @@ def main() -> None:
                              "beyond 8 bytes x replicates x outputs; time does, linearly)")
     parser.add_argument("--floor-resamples", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--case-repeat", type=int, default=1,
+                        help="run each timed case in this many fresh processes and keep the "
+                             "fastest (peak memory of that run)")
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--out", default=str(RESULTS / "scale.csv"))
     parser.add_argument("--update", action="store_true",
@@ -284,7 +296,7 @@ def main() -> None:
     boot_sizes = [int(float(s)) for s in args.boot_sizes.split(",") if s]
     for case in [c for c in args.cases.split(",") if c]:
         for n in (boot_sizes if case.startswith("bootstrap") else sizes):
-            rows.append(in_child(case, n, args.resamples))
+            rows.append(in_child(case, n, args.resamples, args.case_repeat))
             print(rows[-1], flush=True)
     for n in [int(float(s)) for s in args.memory_sizes.split(",") if s]:
         rows.append(in_child(MEMORY_CASE, n, args.memory_resamples))

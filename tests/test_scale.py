@@ -189,3 +189,88 @@ def test_bundled_table_bootstrap_unchanged_by_streaming(monkeypatch):
     # table rows are finding-major, statistics in DEFAULT_STATISTICS order
     np.testing.assert_allclose(t["ci_low"], np.asarray(low).ravel(), equal_nan=True, **EXACT)
     np.testing.assert_allclose(t["ci_high"], np.asarray(high).ravel(), equal_nan=True, **EXACT)
+
+
+def test_cluster_counts_are_the_per_cluster_pattern_counts():
+    # the CSR laid out from units in cluster order = pandas' count of (cluster, pattern) per
+    # finding, for unsorted patient ids; row f * C + c, columns f * P + p
+    r = synthetic(150)
+    found = patterns_module.code_patterns(r.codes, r.n_categories)
+    design = resample_module.resolve_clusters("patient", r)
+    members = found.cluster_counts(r.codes, design.codes).toarray()
+    columns = found.unit_columns(r.codes)
+    n_clusters, (f, p) = design.n_clusters, found.freq.shape
+    assert members.shape == (f * n_clusters, f * p)
+    for j in range(f):
+        expected = pd.crosstab(design.codes, columns[:, j]).reindex(
+            index=range(n_clusters), columns=range(p), fill_value=0).to_numpy()
+        np.testing.assert_array_equal(members[j * n_clusters:(j + 1) * n_clusters,
+                                              j * p:(j + 1) * p], expected)
+        others = np.delete(members[j * n_clusters:(j + 1) * n_clusters], np.s_[j * p:(j + 1) * p], 1)
+        assert not others.any()
+
+
+@pytest.mark.parametrize("ids", [np.array([5, 3, 3, 9, 0]), np.array([7], np.uint8),
+                                 np.random.default_rng(0).integers(0, 50, 200),
+                                 np.array([2**40, 3])])
+def test_cluster_numbering_by_counting_equals_factorize(ids):
+    # small non-negative integer ids are numbered by counting; pandas' sorted factorize is
+    # the reference (and the path for everything else)
+    design = resample_module.resolve_clusters(ids, n_units=len(ids))
+    codes, uniques = pd.factorize(ids, sort=True)
+    np.testing.assert_array_equal(design.codes, codes)
+    assert design.n_clusters == len(uniques)
+
+
+def test_lazy_standard_error_equals_the_eager_one():
+    # .standard_error is computed on first access: the same number as the variance computed
+    # directly (the eager path before), with and without clusters; pickles hold the value
+    import pickle
+
+    from adjudicate import fleiss_kappa, gwet_ac1, krippendorff_alpha
+    from adjudicate.agreement.coefficients import item_ratings
+    r = synthetic(90).select(findings=[0])
+    design = resample_module.resolve_clusters("patient", r)
+    for fn, name in ((krippendorff_alpha, "krippendorff_alpha"), (fleiss_kappa, "fleiss_kappa"),
+                     (gwet_ac1, "gwet_ac1")):
+        stat = sum_statistic(name, r)
+        total = stat.sums(r.codes)
+        for clusters, ids in (("unit", None), ("patient", design.codes)):
+            res = fn(r, clusters=clusters)
+            expected = np.sqrt(stat.variance(r.codes, total, ids)[0])
+            assert "_standard_error" in res.__dict__          # not yet computed ...
+            low, high = res.confidence_interval()            # ... computed here
+            assert res.standard_error == pytest.approx(expected, rel=1e-12)
+            assert (high - low) == pytest.approx(2 * 1.959963984540054 * expected, rel=1e-9)
+            again = pickle.loads(pickle.dumps(fn(r, clusters=clusters)))
+            assert again.standard_error == pytest.approx(expected, rel=1e-12)
+    x = r.codes[:, :, 0].astype(float)
+    x[x < 0] = np.nan
+    a, b = item_ratings(x), item_ratings(x)
+    a.meta["note"] = 1                                       # the kept empty frame is not shared
+    assert "note" not in b.meta.columns
+
+
+def test_cluster_gram_equals_the_cluster_sums(monkeypatch):
+    # psi' G psi (pairs of units within a cluster) = sum_c (sum_{i in c} psi_i)^2 through the
+    # cluster x pattern counts (the path kept for many patterns or very large clusters)
+    r = synthetic(200)
+    names = ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "conger_kappa", "light_kappa")
+    ids = r.clusters.copy()
+    ids[:70] = 0                                            # one cluster of 70+ units
+    for clusters in (r.clusters, ids):
+        by_gram = {}
+        for name in names:
+            stat = sum_statistic(name, r)
+            by_gram[name] = stat.variance(r.codes, stat.sums(r.codes), clusters)
+        patterns_module._PATTERN_CACHE.clear()
+        monkeypatch.setattr(patterns_module.Patterns, "cluster_gram", lambda *a: None)
+        for name in names:
+            stat = sum_statistic(name, r)
+            np.testing.assert_allclose(stat.variance(r.codes, stat.sums(r.codes), clusters),
+                                       by_gram[name], err_msg=name, **EXACT)
+        monkeypatch.undo()
+        patterns_module._PATTERN_CACHE.clear()
+    found = patterns_module.code_patterns(r.codes, r.n_categories)
+    assert found.cluster_gram(r.codes, r.clusters) is not None
+    assert found.cluster_gram(r.codes, ids) is None            # largest cluster > 64 units

@@ -97,7 +97,9 @@ class Patterns:
         the patterns of finding ``f`` in columns ``f * P .. f * P + P - 1`` (zeros elsewhere),
         so products with it never mix findings. Built once per clusters array (the last one
         asked for) straight from the units' pattern columns taken in cluster order: the rows
-        then come sorted, so the matrix is laid out in one pass and duplicates summed in place.
+        then come sorted, so the matrix is laid out in one pass. A unit is one entry: two units
+        of a cluster with one pattern are two entries of 1 in a row (not summed: products
+        and ``toarray`` add them, and summing them would cost more than every product).
         """
         hit = self._memo.get("clusters")
         if hit is not None and hit[0] is clusters and np.array_equal(hit[1], clusters):
@@ -116,19 +118,76 @@ class Patterns:
         np.cumsum(np.tile(sizes, f), out=indptr[1:])
         members = sparse.csr_matrix((np.ones(u * f), indices, indptr),
                                     shape=(f * n_clusters, f * n_patterns))
-        members.sum_duplicates()
         self._memo["clusters"] = (clusters, np.array(clusters, copy=True), members)
-        self._memo.pop("seen", None)
         return members
+
+    def _in_cluster_order(self, codes: np.ndarray, clusters):
+        """Units sorted by cluster: their cluster numbers, pattern columns and where each
+        cluster starts; kept for the last clusters asked for."""
+        hit = self._memo.get("order")
+        if hit is not None and hit[0] is clusters and np.array_equal(hit[1], clusters):
+            return hit[2]
+        u = codes.shape[0]
+        cluster_of, n_clusters = _grouping(clusters, u)
+        columns = self.unit_columns(codes)
+        if u > 1 and np.any(cluster_of[1:] < cluster_of[:-1]):
+            order = np.argsort(cluster_of, kind="stable")
+            cluster_of, columns = cluster_of[order], columns[order]
+        starts = np.flatnonzero(np.r_[True, cluster_of[1:] != cluster_of[:-1]]) if u else None
+        result = (cluster_of, n_clusters, columns, starts)
+        self._memo["order"] = (clusters, np.array(clusters, copy=True), result)
+        return result
+
+    def cluster_gram(self, codes: np.ndarray, clusters) -> np.ndarray | None:
+        """``G_f = A_f' A_f`` per finding, ``(F, P, P)``, ``A_f`` the cluster x pattern counts.
+
+        ``sum_c (sum_{i in c} psi_i)^2 = psi' G psi`` for any per-pattern ``psi``, so each
+        statistic's cluster-robust variance costs ``P^2`` per finding instead of a pass over
+        the units. ``G_f[p, q]`` counts the ordered pairs of units (a unit with itself
+        included) of one cluster showing patterns ``p`` and ``q``: built from the units in
+        cluster order, one pass per offset up to the largest cluster. None when patterns or
+        clusters are too large for it to pay (then use :meth:`cluster_counts`).
+        """
+        hit = self._memo.get("gram")
+        if hit is not None and hit[0] is clusters and np.array_equal(hit[1], clusters):
+            return hit[2]
+        u, (f, n_patterns) = codes.shape[0], self.freq.shape
+        if n_patterns > 1024 or not u:
+            return None
+        cluster_of, _, columns, starts = self._in_cluster_order(codes, clusters)
+        largest = int(np.diff(np.r_[starts, u]).max())
+        if largest > 64:
+            return None
+        columns = columns.astype(np.int64)
+        offsets = np.arange(f, dtype=np.int64) * n_patterns * n_patterns
+        size = f * n_patterns * n_patterns
+        pairs = np.zeros(size, np.int64)
+        for d in range(1, largest):          # offsets within a cluster, not units or findings
+            same = np.flatnonzero(cluster_of[d:] == cluster_of[:-d])
+            a, b = columns[same], columns[same + d]
+            pairs += np.bincount((a * n_patterns + b + offsets).ravel(), minlength=size)
+        pairs = pairs.reshape(f, n_patterns, n_patterns)
+        gram = (pairs + pairs.transpose(0, 2, 1)).astype(np.float64)
+        diagonal = np.arange(n_patterns)
+        gram[:, diagonal, diagonal] += self.freq          # each unit paired with itself
+        self._memo["gram"] = (clusters, np.array(clusters, copy=True), gram)
+        return gram
 
     def clusters_with(self, codes: np.ndarray, clusters, present: np.ndarray) -> np.ndarray:
         """Per finding, how many clusters hold a unit whose pattern is flagged in ``present (P, F)``."""
-        members = self.cluster_counts(codes, clusters)
-        seen = self._memo.setdefault("seen", {})
-        key = (id(members), np.asarray(present, bool).tobytes())
+        hit = self._memo.get("seen")
+        if hit is None or hit[0] is not clusters or not np.array_equal(hit[1], clusters):
+            hit = (clusters, np.array(clusters, copy=True), {})
+            self._memo["seen"] = hit
+        seen = hit[2]
+        key = np.asarray(present, bool).tobytes()
         if key not in seen:
-            flags = members @ np.asarray(present, np.float64).T.ravel()   # (F * C,)
-            seen[key] = (flags.reshape(self.freq.shape[0], -1) > 0).sum(1)
+            f = self.freq.shape[0]
+            if not codes.shape[0]:
+                return np.zeros(f, np.int64)
+            _, _, columns, starts = self._in_cluster_order(codes, clusters)
+            flags = np.asarray(present, bool)[columns, np.arange(f)]      # (u, F), by cluster
+            seen[key] = np.logical_or.reduceat(flags, starts, axis=0).sum(0)
         return seen[key]
 
     def evaluate(self, on_counts, on_codes, *args):

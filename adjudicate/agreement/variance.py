@@ -3,6 +3,11 @@
 Analytic standard errors use the units' linearized contributions ``psi_i`` (Gwet 2014's
 ``kappa*_i - kappa``): the variance is the sandwich ``C/(C-1) sum_c (sum_{i in c} psi_i)^2 /
 n^2`` over clusters ``c``, which for independent units is Gwet's ``sum_i psi_i^2 / (n (n-1))``.
+
+With patterns, ``psi`` is a function of the unit's pattern, so ``sum_c (sum_{i in c} psi_i)^2 =
+psi' G psi`` with ``G`` the per-finding pattern x pattern count of pairs of units sharing a
+cluster (:meth:`~adjudicate.agreement.patterns.Patterns.cluster_gram`, built once per data set
+and clusters): each statistic then costs ``P^2`` per finding, not a pass over the units.
 """
 
 from __future__ import annotations
@@ -43,9 +48,13 @@ def influence_variance(stat, codes: np.ndarray, total: np.ndarray, clusters=None
             # cluster showing it) x psi of the pattern: one sparse product with the
             # cluster-pattern counts, which every statistic of the same data and clusters
             # shares (built once), so each statistic costs one pass over them
-            members = found.cluster_counts(codes, clusters)             # (F * C, F * P)
-            by_cluster = (members @ psi_p.T.ravel()).reshape(f, -1)
-            square = (by_cluster**2).sum(1)
+            gram = found.cluster_gram(codes, clusters)                  # (F, P, P)
+            if gram is not None:    # sum_c (sum_{i in c} psi_i)^2 = psi' A'A psi
+                square = np.einsum("pf,fpq,qf->f", psi_p, gram, psi_p)
+            else:
+                members = found.cluster_counts(codes, clusters)         # (F * C, F * P)
+                by_cluster = (members @ psi_p.T.ravel()).reshape(f, -1)
+                square = (by_cluster**2).sum(1)
             c = found.clusters_with(codes, clusters, counted_p)
             return np.where(c > 1, c / (c - 1) * square / n**2, np.nan)
         u = codes.shape[0]
