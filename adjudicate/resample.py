@@ -368,9 +368,17 @@ def _size(n: float) -> str:
 
 
 # --------------------------------------------------------------------------- weights
+def _draw(rng: np.random.Generator, n_rows: int, n_clusters: int) -> np.ndarray:
+    """``(n_rows, n_clusters)`` cluster numbers: row ``b`` lists the clusters replicate ``b`` draws.
+
+    The one draw of the package's bootstrap: numpy gives the same stream in any blocks of rows.
+    """
+    return rng.integers(0, n_clusters, size=(n_rows, n_clusters))
+
+
 def _cluster_counts(rng: np.random.Generator, n_rows: int, n_clusters: int) -> np.ndarray:
     """``(n_rows, n_clusters)`` counts: how often each cluster is drawn in each replicate."""
-    idx = rng.integers(0, n_clusters, size=(n_rows, n_clusters))
+    idx = _draw(rng, n_rows, n_clusters)
     idx += np.arange(n_rows)[:, None] * n_clusters  # row offsets: one bincount for all rows
     counts = np.bincount(idx.ravel(), minlength=n_rows * n_clusters)
     return counts.reshape(n_rows, n_clusters)
@@ -517,12 +525,23 @@ def _acceleration(jackknife: np.ndarray) -> np.ndarray:
     ``a = sum(d**3) / (6 * sum(d**2) ** 1.5)`` with ``d`` the jackknife mean minus each
     jackknife value; NaN jackknife values are ignored, and a constant jackknife gives 0.
     """
-    valid = ~np.isnan(jackknife)
-    n = np.count_nonzero(valid, axis=0)
+    width = jackknife.shape[1]
+    rows = max(1, (1 << 16) // max(width, 1))         # blocks of 512 KiB: no temporary as large
+    blocks = [(start, start + rows) for start in range(0, len(jackknife), rows)]  # as the input
+    n, total = np.zeros(width, np.int64), np.zeros(width)
+    for start, stop in blocks:
+        block = jackknife[start:stop]
+        n += np.count_nonzero(~np.isnan(block), axis=0)
+        total += np.nansum(block, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(valid, jackknife, 0.0).sum(axis=0) / n
-        d = np.where(valid, mean - jackknife, 0.0)
-        num, den = (d**3).sum(axis=0), (d**2).sum(axis=0)
+        mean = total / n
+        num, den = np.zeros(width), np.zeros(width)
+        for start, stop in blocks:
+            d = mean - jackknife[start:stop]
+            d[np.isnan(d)] = 0.0
+            square = d * d
+            num += np.einsum("ij,ij->j", square, d)
+            den += square.sum(axis=0)
         return np.where(den > 0, num / (6.0 * den**1.5), np.where(n > 0, 0.0, np.nan))
 
 
@@ -697,8 +716,12 @@ class BootstrapResult:
         if self.jackknife is None:
             raise ValueError("method='bca' needs the jackknife values, which this result "
                              "does not hold; use method='percentile'")
-        return (_bias_correction(estimate, dist),
-                _acceleration(self.jackknife.reshape(self.jackknife.shape[0], -1)))
+        return _bias_correction(estimate, dist), self._acceleration
+
+    @cached_property
+    def _acceleration(self) -> np.ndarray:
+        """BCa acceleration of every output, from the jackknife (computed once)."""
+        return _acceleration(self.jackknife.reshape(self.jackknife.shape[0], -1))
 
     def p_value(self, null: float = 0.0, *, method: Method | None = None):
         """Two-sided p-value of ``statistic == null``: the inversion of the reported interval.
@@ -820,6 +843,94 @@ def _cluster_sums(stats: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.n
     return members @ stats
 
 
+@dataclass(frozen=True, eq=False)
+class GroupedSums:
+    """Sums within clusters held as distinct rows, block by block of columns (findings).
+
+    The sums of cluster ``c`` in block ``g`` (columns ``g * m .. g * m + m - 1`` of the flat
+    sums) are ``table[g, group[c, g]]``. At scale most clusters share their sums with many
+    others (one or two images per patient, each showing one of a few dozen patterns), so this
+    holds ``clusters x blocks`` integers and ``blocks x distinct x m`` floats where
+    ``S_clusters`` would be ``clusters x blocks x m`` floats. A block of replicates is then the
+    count of draws of each distinct row (one ``bincount`` of ``group[draws]``) times
+    ``table``: the numbers of ``counts @ S_clusters`` for the same draws, up to the order of
+    floating-point additions. Built by :func:`adjudicate.agreement.bootstrap.cluster_sums`.
+
+    Attributes
+    ----------
+    group : ndarray of intp, shape (n_clusters, n_blocks)
+        Row of ``table[g]`` holding cluster ``c``'s sums in block ``g``.
+    table : ndarray of float64, shape (n_blocks, n_distinct, m)
+        The distinct rows of each block (zero-padded to the longest block).
+    """
+
+    group: np.ndarray
+    table: np.ndarray
+
+    @property
+    def n_clusters(self) -> int:
+        return self.group.shape[0]
+
+    @property
+    def n_stats(self) -> int:
+        return self.table.shape[0] * self.table.shape[2]
+
+    @cached_property
+    def _flat_group(self) -> np.ndarray:
+        """``group`` offset by block: one index into ``table`` viewed as (blocks x distinct, m)."""
+        g, d = self.table.shape[:2]
+        return self.group + np.arange(g, dtype=np.intp) * d
+
+    @cached_property
+    def _members(self):
+        """``(blocks x distinct, n_clusters)`` 0/1 sparse matrix: which row each cluster has.
+
+        Column-compressed, one column per cluster (one entry per block): a product with it
+        reads the clusters in order and adds into the small distinct-row sums, which stay in
+        cache (gathering ``group[draws]`` instead jumps through ``group`` at random).
+        """
+        from scipy import sparse
+        (c, g), d = self.group.shape, self.table.shape[1]
+        return sparse.csc_matrix((np.ones(c * g), self._flat_group.ravel(),
+                                  np.arange(0, c * g + 1, g)), shape=(g * d, c))
+
+    def _times_table(self, counts: np.ndarray) -> np.ndarray:
+        """Counts of the distinct rows ``(blocks x distinct, rows)`` to sums ``(rows, n_stats)``."""
+        g, d = self.table.shape[:2]
+        by_block = counts.reshape(g, d, -1).transpose(0, 2, 1)             # (G, rows, D)
+        sums = np.matmul(by_block, self.table)                             # (G, rows, m)
+        return sums.transpose(1, 0, 2).reshape(counts.shape[-1], -1)
+
+    def total(self) -> np.ndarray:
+        """Sums over all clusters, ``(n_stats,)``."""
+        g, d = self.table.shape[:2]
+        counts = np.bincount(self._flat_group.ravel(), minlength=g * d).astype(np.float64)
+        return self._times_table(counts[:, None])[0]
+
+    def replicate_sums(self, draws: np.ndarray) -> np.ndarray:
+        """Sums ``(rows, n_stats)`` of the replicates whose drawn clusters are the rows of
+        ``draws``: the clusters' counts, cluster-major, then the distinct rows' counts."""
+        b, c = draws.shape
+        keys = draws * b
+        keys += np.arange(b)[:, None]
+        counts = np.bincount(keys.ravel(), minlength=c * b).reshape(c, b).astype(np.float64)
+        return self._times_table(self._members @ counts)
+
+    def distinct(self):
+        """``(rows, block, inverse)`` as :func:`_distinct_blocks` finds them, for the jackknife."""
+        g, d, m = self.table.shape
+        flat = self._flat_group
+        used = np.flatnonzero(np.bincount(flat.ravel(), minlength=g * d))
+        relabel = np.full(g * d, -1, np.intp)
+        relabel[used] = np.arange(len(used))
+        return self.table.reshape(g * d, m)[used], used // d, relabel[flat].ravel()
+
+    def dense(self) -> np.ndarray:
+        """``S_clusters`` itself, ``(n_clusters, n_stats)`` (for checks on small data)."""
+        g, d, m = self.table.shape
+        return self.table.reshape(g * d, m)[self._flat_group].reshape(self.n_clusters, -1)
+
+
 _DISTINCT_MIN_ROWS = 4096
 """Look for equal rows of cluster sums (to finalize each once) from this many clusters."""
 
@@ -854,7 +965,7 @@ def _distinct_blocks(by_cluster: np.ndarray, groups: int):
     return rows, first % groups, inverse
 
 
-def _jackknife(by_cluster: np.ndarray, total: np.ndarray, call: Callable, out_shape: tuple,
+def _jackknife(by_cluster, total: np.ndarray, call: Callable, out_shape: tuple,
                groups: int) -> np.ndarray:
     """Leave-one-cluster-out values ``finalize(total - by_cluster[c])``, ``(n_clusters, out)``.
 
@@ -863,10 +974,13 @@ def _jackknife(by_cluster: np.ndarray, total: np.ndarray, call: Callable, out_sh
     block ``g`` (agreement: findings); then the jackknife is evaluated once per distinct block
     (at scale most clusters share their reads with many others), not once per cluster.
     """
-    n, n_stats = by_cluster.shape
+    if isinstance(by_cluster, GroupedSums):
+        n, n_stats, found = by_cluster.n_clusters, by_cluster.n_stats, by_cluster.distinct()
+    else:
+        n, n_stats = by_cluster.shape
+        found = _distinct_blocks(by_cluster, groups) if groups > 1 else None
     out_size = int(np.prod(out_shape))
     width = max(n_stats, out_size)
-    found = _distinct_blocks(by_cluster, groups) if groups > 1 else None
     if found is None:
         jackknife = np.empty((n, out_size))
         for start, stop in _chunks(n, width):
@@ -1044,14 +1158,27 @@ def bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, *, cluste
     statistics cluster by cluster in blocks (:mod:`adjudicate.agreement.bootstrap`).
     ``separable``: ``by_cluster`` is ``(n_clusters, G, m)`` and output ``g`` of ``finalize``
     (first axis, length ``G``) depends only on ``sums[..., g, :]`` (findings), which lets the
-    jackknife be evaluated once per distinct block of sums.
+    jackknife be evaluated once per distinct block of sums. ``by_cluster`` may also be a
+    :class:`GroupedSums` (then separable by its blocks).
     """
-    stats = np.asarray(by_cluster, np.float64)
     n_resamples = _positive_int(n_resamples, "n_resamples")
     method = _check_method(method)
     confidence_level = _check_level(confidence_level)
     if not callable(finalize):
         raise TypeError(f"finalize must be callable, got {type(finalize).__name__}")
+    if isinstance(by_cluster, GroupedSums):
+        _check_clusters(by_cluster.n_clusters, clustered)
+        stat_shape = (by_cluster.table.shape[0], by_cluster.table.shape[2])
+        total = by_cluster.total()
+        out_size = _vectorized(finalize, stat_shape)(total).size
+        check_n_resamples(n_resamples, confidence_level, n_values=out_size)
+        return _bootstrap_cluster_sums(
+            by_cluster, finalize, stat_shape, clustered=clustered,
+            label=label or ("clusters" if clustered else "units"), n_resamples=n_resamples,
+            seed=_fresh_seed(seed), method=method, confidence_level=confidence_level,
+            progress=_Progress(progress, n_resamples), total=total,
+            groups=by_cluster.table.shape[0])
+    stats = np.asarray(by_cluster, np.float64)
     _check_clusters(stats.shape[0], clustered)
     flat = stats.reshape(stats.shape[0], -1)
     out_size = _vectorized(finalize, stats.shape[1:])(flat.sum(axis=0)).size
@@ -1078,23 +1205,30 @@ def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_sha
     evaluated in blocks of a fixed number of clusters, so its cost is linear in them
     (:func:`_jackknife`; ``groups``: the sums and outputs split by finding).
     """
-    n_clusters = by_cluster.shape[0]
+    grouped = isinstance(by_cluster, GroupedSums)
+    if grouped:
+        n_clusters, n_stats = by_cluster.n_clusters, by_cluster.n_stats
+        per_draw = n_clusters
+    else:
+        (n_clusters, n_stats), per_draw = by_cluster.shape, by_cluster.shape[0]
     call = _vectorized(finalize, stat_shape)
     if total is None:
-        total = by_cluster.sum(axis=0)
+        total = by_cluster.total() if grouped else by_cluster.sum(axis=0)
     estimate = call(total)
     out_shape = estimate.shape
     out_size = estimate.size
-    n_stats = by_cluster.shape[1]
     width = max(n_stats, out_size)          # values per replicate, sums and outputs
 
     rng = np.random.default_rng(seed)
     distribution = np.empty((n_resamples, out_size))
     for start, stop in _chunks(n_resamples, width):
         sums = np.empty((stop - start, n_stats))
-        for lo, hi in _chunks(stop - start, max(n_clusters, n_stats)):
-            counts = _cluster_counts(rng, hi - lo, n_clusters).astype(np.float64)
-            np.matmul(counts, by_cluster, out=sums[lo:hi])
+        for lo, hi in _chunks(stop - start, max(per_draw, n_stats)):
+            if grouped:
+                sums[lo:hi] = by_cluster.replicate_sums(_draw(rng, hi - lo, n_clusters))
+            else:
+                counts = _cluster_counts(rng, hi - lo, n_clusters).astype(np.float64)
+                np.matmul(counts, by_cluster, out=sums[lo:hi])
         distribution[start:stop] = _finalize_rows(call, sums, out_size, out_shape)
         progress.update(stop)
 

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from .patterns import cluster_index, code_patterns
 from .statistic import SumStatistic
@@ -38,6 +39,115 @@ __all__ = ["bootstrap_statistics", "cluster_sums"]
 _STREAM_UNITS = 1 << 16
 """Units per block when summing rows by cluster: bounds the temporaries whatever the size."""
 
+_DENSE_MAX_ELEMENTS = 1 << 20
+"""Largest ``S_clusters`` (clusters x columns: 8 MiB) always kept dense. Beyond, the sums are
+held as distinct rows (:class:`~adjudicate.resample.GroupedSums`) where that is 4x smaller."""
+
+_GROUPED_MIN_RATIO = 4
+"""Grouped sums are used when the clusters outnumber the distinct rows of each finding this
+many times (the grouped form is then at least this many times smaller than ``S_clusters``)."""
+
+_HASH_SEED = 20261127
+"""Seed of the random 64-bit keys whose sums name a cluster's rows (the naming is checked)."""
+
+
+def _distinct_unit_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of each finding's per-pattern table ``(P, F, W)``.
+
+    Returns ``row_of (P, F)``, the global row of each pattern (the rows of one finding are
+    contiguous and numbered apart from every other finding's), ``rows (R, W)`` and the
+    finding of each row ``(R,)``. Patterns that give a unit the same sums share a row
+    (Fleiss' kappa sees a unit's counts only, not which reader gave which read).
+    """
+    p, f, w = table.shape
+    keyed = np.concatenate([np.repeat(np.arange(f), p)[:, None].astype(table.dtype),
+                            table.transpose(1, 0, 2).reshape(f * p, w)], axis=1)
+    unique, inverse = np.unique(keyed, axis=0, return_inverse=True)
+    return (inverse.reshape(f, p).T, np.ascontiguousarray(unique[:, 1:]),
+            unique[:, 0].astype(np.intp))
+
+
+def _row_keys(n_rows: int) -> np.ndarray:
+    """A random 64-bit key per distinct row (fixed seed): a cluster is named by their sum."""
+    return np.random.default_rng(_HASH_SEED).integers(
+        0, np.iinfo(np.int64).max, n_rows, np.int64, endpoint=True).view(np.uint64)
+
+
+def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray,
+                  order: np.ndarray | None, n_clusters: int):
+    """The cluster sums as :class:`~adjudicate.resample.GroupedSums`; None if not 4x smaller.
+
+    A cluster's sums in a finding are fixed by the multiset of its units' rows. Clusters are
+    grouped by the sum (wrapping) of a random 64-bit key per row over their units, and the
+    grouping is then checked exactly: every cluster has the size and the sorted rows of the
+    first cluster of its group, in the same finding. If the check fails (two multisets with
+    one key: about ``groups**2 / 2**64`` likely) the dense sums are used (None).
+    """
+    from ..resample import GroupedSums
+    u, f = columns.shape
+    row_of, rows, finding_of_row = _distinct_unit_rows(table)
+    seq = row_of[columns, np.arange(f)]                             # (U, F) global rows
+    if order is not None:
+        seq, cluster_of = seq[order], cluster_of[order]             # units in cluster order
+    else:
+        cluster_of = np.arange(u)
+    sizes = np.bincount(cluster_of, minlength=n_clusters)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    if sizes.max() == 1:                              # one unit per cluster: its row names it
+        keys = seq.astype(np.int64)
+    else:                                             # each cluster's rows, sorted
+        seq = np.sort(seq.T.astype(np.int64) + cluster_of * np.int64(len(rows)), axis=1).T
+        seq -= (cluster_of * np.int64(len(rows)))[:, None]
+        keys = np.add.reduceat(_row_keys(len(rows))[seq], starts, axis=0)  # (C, F) mod 2**64
+    ids, uniques = pd.factorize(keys.ravel())                       # (cluster, finding) order
+    ids = ids.reshape(n_clusters, f)
+    n_groups = len(uniques)
+    block = np.empty(n_groups, np.intp)
+    rep = np.empty(n_groups, np.intp)
+    flat_ids = ids.ravel()[::-1]                     # reversed: the first occurrence wins
+    block[flat_ids] = np.tile(np.arange(f), n_clusters)[::-1]
+    rep[flat_ids] = np.repeat(np.arange(n_clusters), f)[::-1]
+    per_block = np.bincount(block, minlength=f)
+    if per_block.max() * _GROUPED_MIN_RATIO > n_clusters:
+        return None
+    # the exact check: same finding, same size, same sorted rows as the group's first cluster
+    if not (block[ids] == np.arange(f)).all():
+        return None
+    rep_of = rep[ids]                                                # (C, F)
+    if not (sizes[rep_of] == sizes[:, None]).all():
+        return None
+    if sizes.max() > 1:
+        within = np.arange(u) - np.repeat(starts, sizes)
+        partner = starts[rep_of[cluster_of]] + within[:, None]       # (U, F)
+        if not (seq[partner, np.arange(f)] == seq).all():
+            return None
+    # local numbering per finding, in order of first appearance, and each group's row
+    by_block = np.argsort(block, kind="stable")
+    local = np.empty(n_groups, np.intp)
+    local[by_block] = np.arange(n_groups) - np.repeat(np.r_[0, np.cumsum(per_block)[:-1]],
+                                                      per_block)
+    out = np.zeros((f, int(per_block.max()), rows.shape[1]))
+    rep_sizes = sizes[rep]
+    for lo, hi in _group_blocks(rep_sizes, rows.shape[1]):
+        size = rep_sizes[lo:hi]
+        offsets = np.r_[0, np.cumsum(size)[:-1]]
+        where = np.repeat(starts[rep[lo:hi]] - offsets, size) + np.arange(size.sum())
+        values = rows[seq[where, np.repeat(block[lo:hi], size)]]
+        out[block[lo:hi], local[lo:hi]] = np.add.reduceat(values, offsets, axis=0)
+    return GroupedSums(group=local[ids], table=out)
+
+
+def _group_blocks(sizes: np.ndarray, width: int):
+    """Ranges of groups whose units hold about ``_STREAM_UNITS * 16`` values of width ``width``."""
+    ends = np.cumsum(sizes)
+    budget = max(1, (_STREAM_UNITS * 16) // max(width, 1))
+    lo = 0
+    while lo < len(sizes):
+        base = ends[lo - 1] if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(ends, base + budget, side="right")))
+        yield lo, hi
+        lo = hi
+
 
 def _segments(sorted_clusters: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix]:
     """Clusters of a block of units sorted by cluster, and the 0/1 matrix summing their rows."""
@@ -49,7 +159,8 @@ def _segments(sorted_clusters: np.ndarray) -> tuple[np.ndarray, sparse.csr_matri
     return sorted_clusters[starts], summing
 
 
-def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None):
+def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None, *,
+                 grouped: bool = False):
     """Per-unit sums of several statistics summed within clusters, without building ``S``.
 
     Parameters
@@ -59,10 +170,14 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
     codes : ndarray of int8, shape (n_units, n_readers, n_findings)
     clusters : sequence of hashable, optional
         One cluster id per unit; None: every unit is its own cluster.
+    grouped : bool, default False
+        Allow the sums to be returned as :class:`~adjudicate.resample.GroupedSums` (distinct
+        rows per finding and each cluster's row) when ``S_clusters`` would hold more than
+        ``_DENSE_MAX_ELEMENTS`` values and the grouped form is at least 4x smaller.
 
     Returns
     -------
-    by_cluster : ndarray, shape (n_clusters, n_columns)
+    by_cluster : ndarray, shape (n_clusters, n_columns), or GroupedSums
         Rows in the order :func:`~adjudicate.resample.bootstrap_sums` numbers clusters;
         columns finding-major (``n_columns = n_findings x columns per finding``).
     expand : callable
@@ -101,6 +216,22 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
         columns = found.unit_columns(codes)                                 # (U, F)
     n_kept = table.shape[-1] if by_pattern else 0
     unit_width = sum(widths[i] for i in by_unit)
+    edges = np.cumsum([0] + [widths[i] for i in by_pattern])
+    unit_edges = np.cumsum([0] + [widths[i] for i in by_unit])
+
+    def expand(sums: np.ndarray) -> list[np.ndarray]:
+        both = sums.reshape(*sums.shape[:-1], f, n_kept + unit_width)
+        out: list = [None] * len(stats)
+        for i, lo, hi in zip(by_pattern, edges[:-1], edges[1:]):
+            out[i] = both[..., inverse[lo:hi]]
+        for i, lo, hi in zip(by_unit, unit_edges[:-1], unit_edges[1:]):
+            out[i] = both[..., n_kept + lo:n_kept + hi]
+        return out
+
+    if grouped and not by_unit and n_clusters * f * n_kept > _DENSE_MAX_ELEMENTS:
+        sums = _grouped_sums(table, columns, cluster_of, order, n_clusters)
+        if sums is not None:
+            return sums, expand
     by_cluster = np.zeros((n_clusters, f * (n_kept + unit_width)))
     finding = np.arange(f)
 
@@ -124,18 +255,6 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
             which, summing = _segments(cluster_of[units])
             by_cluster[which] += summing @ rows(units)
 
-    edges = np.cumsum([0] + [widths[i] for i in by_pattern])
-    unit_edges = np.cumsum([0] + [widths[i] for i in by_unit])
-
-    def expand(sums: np.ndarray) -> list[np.ndarray]:
-        both = sums.reshape(*sums.shape[:-1], f, n_kept + unit_width)
-        out: list = [None] * len(stats)
-        for i, lo, hi in zip(by_pattern, edges[:-1], edges[1:]):
-            out[i] = both[..., inverse[lo:hi]]
-        for i, lo, hi in zip(by_unit, unit_edges[:-1], unit_edges[1:]):
-            out[i] = both[..., n_kept + lo:n_kept + hi]
-        return out
-
     return by_cluster, expand
 
 
@@ -158,9 +277,9 @@ def bootstrap_statistics(stats: Sequence[SumStatistic], codes: np.ndarray, *, cl
     >>> res.distribution.shape                  # replicates x findings x statistics
     (200, 1, 2)
     """
-    from ..resample import bootstrap_cluster_sums
+    from ..resample import GroupedSums, bootstrap_cluster_sums
 
-    by_cluster, expand = cluster_sums(stats, codes, clusters)
+    by_cluster, expand = cluster_sums(stats, codes, clusters, grouped=True)
     finalizers = [stat.finalize for stat in stats]
 
     def finalize(sums):
@@ -170,7 +289,9 @@ def bootstrap_statistics(stats: Sequence[SumStatistic], codes: np.ndarray, *, cl
     from ..resample import _design
     design = _design(clusters, codes.shape[0])
     f = codes.shape[2]
-    return bootstrap_cluster_sums(by_cluster.reshape(len(by_cluster), f, -1),
+    if not isinstance(by_cluster, GroupedSums):
+        by_cluster = by_cluster.reshape(len(by_cluster), f, -1)
+    return bootstrap_cluster_sums(by_cluster,
                                   lambda sums: finalize(sums.reshape(*sums.shape[:-2], -1)),
                                   clustered=design.clustered, label=design.label,
                                   n_resamples=n_resamples,
