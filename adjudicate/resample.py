@@ -858,7 +858,7 @@ class GroupedSums:
 
     Attributes
     ----------
-    group : ndarray of intp, shape (n_clusters, n_blocks)
+    group : ndarray of int, shape (n_clusters, n_blocks)
         Row of ``table[g]`` holding cluster ``c``'s sums in block ``g``.
     table : ndarray of float64, shape (n_blocks, n_distinct, m)
         The distinct rows of each block (zero-padded to the longest block).
@@ -875,7 +875,7 @@ class GroupedSums:
     def n_stats(self) -> int:
         return self.table.shape[0] * self.table.shape[2]
 
-    @cached_property
+    @property
     def _flat_group(self) -> np.ndarray:
         """``group`` offset by block: one index into ``table`` viewed as (blocks x distinct, m)."""
         g, d = self.table.shape[:2]
@@ -891,8 +891,10 @@ class GroupedSums:
         """
         from scipy import sparse
         (c, g), d = self.group.shape, self.table.shape[1]
-        return sparse.csc_matrix((np.ones(c * g), self._flat_group.ravel(),
-                                  np.arange(0, c * g + 1, g)), shape=(g * d, c))
+        rows = self._flat_group.ravel()
+        index = np.int32 if g * d < 2**31 and c * g < 2**31 else np.int64
+        return sparse.csc_matrix((np.ones(c * g), rows.astype(index, copy=False),
+                                  np.arange(0, c * g + 1, g, dtype=index)), shape=(g * d, c))
 
     def _times_table(self, counts: np.ndarray) -> np.ndarray:
         """Counts of the distinct rows ``(blocks x distinct, rows)`` to sums ``(rows, n_stats)``."""

@@ -309,7 +309,7 @@ def test_grouping_falls_back_to_dense_sums_when_keys_collide(monkeypatch):
     monkeypatch.setattr(bootstrap_module, "_DENSE_MAX_ELEMENTS", 0)
     monkeypatch.setattr(bootstrap_module, "_GROUPED_MIN_RATIO", 1)
     monkeypatch.setattr(bootstrap_module, "_row_keys",
-                        lambda n: np.zeros(n, np.uint64))
+                        lambda n, which=0: np.zeros(n, np.uint64))
     sums, _ = bootstrap_module.cluster_sums(stats, r.codes, r.clusters, grouped=True)
     assert isinstance(sums, np.ndarray)
     result = bootstrap_module.bootstrap_statistics(stats, r.codes, clusters=r.clusters,

@@ -67,74 +67,85 @@ def _distinct_unit_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
             unique[:, 0].astype(np.intp))
 
 
-def _row_keys(n_rows: int) -> np.ndarray:
-    """A random 64-bit key per distinct row (fixed seed): a cluster is named by their sum."""
-    return np.random.default_rng(_HASH_SEED).integers(
+def _row_keys(n_rows: int, which: int = 0) -> np.ndarray:
+    """Random 64-bit keys, one per distinct row (fixed seeds): a cluster is named by their sum.
+
+    ``which`` picks one of two independent sets of keys (grouping and check)."""
+    return np.random.default_rng([_HASH_SEED, which]).integers(
         0, np.iinfo(np.int64).max, n_rows, np.int64, endpoint=True).view(np.uint64)
 
 
 def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray,
                   order: np.ndarray | None, n_clusters: int):
-    """The cluster sums as :class:`~adjudicate.resample.GroupedSums`; None if not 4x smaller.
+    """The cluster sums as :class:`~adjudicate.resample.GroupedSums`; None if not smaller.
 
-    A cluster's sums in a finding are fixed by the multiset of its units' rows. Clusters are
-    grouped by the sum (wrapping) of a random 64-bit key per row over their units, and the
-    grouping is then checked exactly: every cluster has the size and the sorted rows of the
-    first cluster of its group, in the same finding. If the check fails (two multisets with
-    one key: about ``groups**2 / 2**64`` likely) the dense sums are used (None).
+    A cluster's sums in a finding are fixed by the multiset of its units' rows (the distinct
+    rows of the pattern table, :func:`_distinct_unit_rows`). A cluster of one unit is named by
+    its row; a larger one by the sum (wrapping) of a random 64-bit key per row over its units,
+    and clusters with one name form a group. Every cluster is then checked against the first
+    of its group: same finding, same size and the same sum of a second, independent set of
+    keys; if any differs (two multisets with one name, about ``2**-64`` likely for a pair)
+    the dense sums are used (None), as they are when the grouped form would not be
+    ``_GROUPED_MIN_RATIO`` times smaller. Two different multisets pass only if both sums
+    collide (about ``2**-128`` for a pair). All passes are linear in the units.
     """
     from ..resample import GroupedSums
     u, f = columns.shape
-    row_of, rows, finding_of_row = _distinct_unit_rows(table)
-    seq = row_of[columns, np.arange(f)]                             # (U, F) global rows
+    row_of, rows, _ = _distinct_unit_rows(table)
+    # each unit's global row, finding-major, units in cluster order: (F, U) int32
+    seq = np.ascontiguousarray(columns.T)
     if order is not None:
-        seq, cluster_of = seq[order], cluster_of[order]             # units in cluster order
-    else:
-        cluster_of = np.arange(u)
+        seq = np.take(seq, order, axis=1)
+        cluster_of = cluster_of[order]
+    seq += (np.arange(f, dtype=np.int32) * row_of.shape[0])[:, None]
+    seq = np.take(row_of.T.ravel().astype(np.int32), seq)
     sizes = np.bincount(cluster_of, minlength=n_clusters)
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
-    if sizes.max() == 1:                              # one unit per cluster: its row names it
-        keys = seq.astype(np.int64)
-    else:                                             # each cluster's rows, sorted
-        seq = np.sort(seq.T.astype(np.int64) + cluster_of * np.int64(len(rows)), axis=1).T
-        seq -= (cluster_of * np.int64(len(rows)))[:, None]
-        keys = np.add.reduceat(_row_keys(len(rows))[seq], starts, axis=0)  # (C, F) mod 2**64
-    ids, uniques = pd.factorize(keys.ravel())                       # (cluster, finding) order
-    ids = ids.reshape(n_clusters, f)
-    n_groups = len(uniques)
-    block = np.empty(n_groups, np.intp)
-    rep = np.empty(n_groups, np.intp)
-    flat_ids = ids.ravel()[::-1]                     # reversed: the first occurrence wins
-    block[flat_ids] = np.tile(np.arange(f), n_clusters)[::-1]
-    rep[flat_ids] = np.repeat(np.arange(n_clusters), f)[::-1]
+    single = sizes.max() == 1                        # then a cluster's row is its name
+
+    def names(which: int) -> np.ndarray:
+        return np.add.reduceat(_row_keys(len(rows), which)[seq], starts, axis=1).ravel()
+
+    name = seq.ravel() if single else names(0)                     # (F * C,) finding-major
+    ids, _ = pd.factorize(name)
+    del name
+    # ids are numbered in order of first appearance, so findings' groups come one after another
+    seen = np.maximum.accumulate(ids)
+    first = np.flatnonzero(np.r_[True, ids[1:] > seen[:-1]])       # first position of each id
+    del seen
+    block, rep = np.divmod(first, n_clusters)
     per_block = np.bincount(block, minlength=f)
     if per_block.max() * _GROUPED_MIN_RATIO > n_clusters:
         return None
-    # the exact check: same finding, same size, same sorted rows as the group's first cluster
-    if not (block[ids] == np.arange(f)).all():
+    first_id = np.r_[0, np.cumsum(per_block)]
+    ids = ids.reshape(f, n_clusters)
+    if not ((ids >= first_id[:-1, None]) & (ids < first_id[1:, None])).all():
+        return None                                                # a name shared by findings
+    if not (sizes[rep[ids]] == sizes).all():
         return None
-    rep_of = rep[ids]                                                # (C, F)
-    if not (sizes[rep_of] == sizes[:, None]).all():
-        return None
-    if sizes.max() > 1:
-        within = np.arange(u) - np.repeat(starts, sizes)
-        partner = starts[rep_of[cluster_of]] + within[:, None]       # (U, F)
-        if not (seq[partner, np.arange(f)] == seq).all():
+    if not single:
+        check = names(1)
+        if not (check[first[ids.ravel()]] == check).all():
             return None
-    # local numbering per finding, in order of first appearance, and each group's row
-    by_block = np.argsort(block, kind="stable")
-    local = np.empty(n_groups, np.intp)
-    local[by_block] = np.arange(n_groups) - np.repeat(np.r_[0, np.cumsum(per_block)[:-1]],
-                                                      per_block)
+        del check
+    group = np.ascontiguousarray((ids - first_id[:-1, None]).T)    # (C, F) local numbering
+    del ids
+    # each group's row: the rows of its first cluster's units, summed in row order
     out = np.zeros((f, int(per_block.max()), rows.shape[1]))
+    local = np.arange(len(first)) - first_id[block]
+    flat_seq = seq.ravel()
     rep_sizes = sizes[rep]
     for lo, hi in _group_blocks(rep_sizes, rows.shape[1]):
         size = rep_sizes[lo:hi]
         offsets = np.r_[0, np.cumsum(size)[:-1]]
-        where = np.repeat(starts[rep[lo:hi]] - offsets, size) + np.arange(size.sum())
-        values = rows[seq[where, np.repeat(block[lo:hi], size)]]
-        out[block[lo:hi], local[lo:hi]] = np.add.reduceat(values, offsets, axis=0)
-    return GroupedSums(group=local[ids], table=out)
+        where = np.repeat(starts[rep[lo:hi]] - offsets + block[lo:hi] * u, size)
+        which = flat_seq[where + np.arange(size.sum())].astype(np.int64)
+        which += np.repeat(np.arange(hi - lo, dtype=np.int64) * len(rows), size)
+        which.sort()                                  # within each group: order-free sums
+        which %= len(rows)
+        out[block[lo:hi], local[lo:hi]] = np.add.reduceat(rows[which], offsets, axis=0)
+    return GroupedSums(group=group.astype(np.int32 if out.shape[1] < 2**31 else np.intp),
+                       table=out)
 
 
 def _group_blocks(sizes: np.ndarray, width: int):
