@@ -516,6 +516,22 @@ def _design_effect(cells: np.ndarray, design: ClusterDesign, k: np.ndarray, n: n
     return np.where(np.isfinite(ratio), np.maximum(ratio, 1.0), 1.0)
 
 
+def _wilson_design(cells: np.ndarray, design: ClusterDesign, confidence_level: float):
+    """The package's interval of a rater's proportions against a reference, from per-unit cells.
+
+    Wilson's score interval of every proportion of :data:`STATISTICS` (NaN for kappa) at the
+    effective sample size ``n / deff`` (:func:`_design_effect`; Korn & Graubard 1998) for
+    clustered units, plain Wilson for independent ones. ``cells``: ``(units, ..., 4)``
+    one-hot ``(tp, fp, fn, tn)``; returns ``low, high`` of shape ``(..., len(STATISTICS))``
+    and the ``method`` label of the rows.
+    """
+    k, n = _proportion_counts(cells.sum(axis=0, dtype=np.int64))
+    deff = _design_effect(cells, design, k, n)
+    low, high = _wilson(k / deff, n / deff, confidence_level)
+    label = f"wilson (design effect, {design.label})" if design.clustered else "wilson"
+    return low, high, label
+
+
 def _check_ci(ci):
     if ci not in ("bootstrap", None):
         raise ValueError(f"ci must be 'bootstrap' or None, got {ci!r}")
@@ -648,11 +664,9 @@ def accuracy_table(rater, reference, *, hedge: Hedge = "negative", ties: Ties = 
         how[:] = f"bootstrap {boot_method} ({design.label})"
         use_wilson = np.isfinite(n) & (n > 0) & (method in (None, "wilson"))
         if use_wilson.any():
-            deff = _design_effect(cells, design, k, n)
-            d_low, d_high = _wilson(k / deff, n / deff, confidence_level)
+            d_low, d_high, label = _wilson_design(cells, design, confidence_level)
             low, high = np.where(use_wilson, d_low, low), np.where(use_wilson, d_high, high)
-            how[use_wilson] = ("wilson (design effect, " + design.label + ")"
-                               if design.clustered else "wilson")
+            how[use_wilson] = label
     table = _tidy(findings, raters, reference_name or name, estimate, low, high, w_low, w_high,
                   sums, excluded, n_undefined, how)
     single = _single_other(rater, ref, cells, hedge)

@@ -20,10 +20,12 @@ image pairs the score orders correctly, ties counting one half. Its pieces, top 
   :class:`adjudicate.resample.BootstrapResult`, which gives the percentile and BCa intervals.
 
 Operating points (sensitivity, specificity, PPV, NPV at a threshold) are 2x2 statistics: the
-per-image cells go through :func:`adjudicate.resample.bootstrap_sums` with the same seed and
-clusters, so they are resampled with the same weights as the AUC, and the 2x2 finalize and
-Wilson intervals are those of :mod:`adjudicate.accuracy`. **A score equal to the threshold is
-positive** (``score >= threshold``).
+2x2 finalize and the cluster-adjusted Wilson intervals (the default for these proportions) are
+those of :mod:`adjudicate.compare`; with ``n_resamples`` the per-image cells also go through
+:func:`adjudicate.resample.bootstrap_sums` with the same seed and clusters, so they are
+resampled with the same weights as the AUC (the intervals of the prevalence-adjusted rows,
+and of every row with ``method="bca"``/``"percentile"``). **A score equal to the threshold
+is positive** (``score >= threshold``).
 
 References
 ----------
@@ -842,7 +844,8 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
                    clusters=None, threshold=None, sensitivity: float | None = None,
                    specificity: float | None = None, match_readers: bool = False,
                    prevalence: dict | None = None, margin: float = 0.0,
-                   n_resamples: int = 0, seed=None, method: str = "bca",
+                   n_resamples: int = 0, seed=None,
+                   method: Literal["bca", "percentile"] | None = None,
                    confidence_level: float = 0.95, p_adjust: str = "holm"):
     """Evaluate a model's scores against a reference standard, finding by finding.
 
@@ -901,14 +904,23 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
     margin : float, default 0
         Non-inferiority margin of the model-minus-reader tests (0: superiority).
     n_resamples : int, default 0
-        Bootstrap replicates; 0 = analytic intervals (Obuchowski/DeLong for the AUC, Wilson
-        for proportions). Model-vs-reader differences are always bootstrapped (2000
-        replicates when 0 is given).
+        Bootstrap replicates; 0 = no bootstrap (Obuchowski/DeLong for the AUC). The
+        prevalence-adjusted rows have an interval only from a bootstrap. Model-vs-reader
+        differences are always bootstrapped (2000 replicates when 0 is given).
     seed : None, int or Generator
         One seed for every bootstrap here, so all share the same replicates; drawn and
         recorded when None.
-    method : {"bca", "percentile"}
-        Bootstrap interval method.
+    method : {None, "bca", "percentile"}
+        Interval method. None (default): the default of each statistic. Proportions
+        (sensitivity, specificity, PPV, NPV of the model and of the readers) get Wilson's
+        score interval with the patients' design effect, as every rater against a
+        reference in the package (:func:`adjudicate.accuracy_table`): it keeps its coverage
+        with few events, where the patient bootstrap collapses (``docs/coverage.md``). The
+        AUC gets its own default (:func:`roc_auc`: Obuchowski/DeLong, BCa with
+        ``n_resamples``), and what has only a bootstrap interval (adjusted rows,
+        differences, the mean reader) BCa. ``"bca"`` or ``"percentile"``: that bootstrap
+        interval for every statistic (needs ``n_resamples``). The ``method`` column says
+        which interval each row got.
     confidence_level : float, default 0.95
     p_adjust : str, default "holm"
         Multiplicity adjustment across findings (``p_adjusted``).
@@ -947,19 +959,18 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
     31          npv     0.921
     """
     from ._errors import InputError
-    from .compare import (
-        _adjust,
-        _design_effect,
-        _proportion_counts,
-        _wilson,
-        accuracy_statistics,
-    )
+    from .compare import _adjust, _wilson_design, accuracy_statistics
     from .ratings import Ratings
     from .resample import bootstrap_sums
     from .results import TableResult
 
     level = _check_level(confidence_level)
-    method = _check_method(method)
+    if method is not None:
+        method = _check_method(method)
+        if not n_resamples:
+            raise ValueError(f"method={method!r} is a bootstrap interval: give n_resamples "
+                             "(e.g. 2000), or method=None for the default of each statistic")
+    boot_method = method or "bca"   # what is bootstrapped, when no method is asked for
     model = _as_model(scores, "model")
     other = None if other_scores is None else _as_model(other_scores, "other")
     if other is not None and other.name == model.name:
@@ -1058,12 +1069,13 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
             cols_s += [s_all[:, :, 0], s_all[:, :, 1]]
             cols_y += [y_pair, y_pair]
         auc_boot, _ = _bootstrap_auc(np.concatenate(cols_s, 1), np.concatenate(cols_y, 1),
-                                     design, n_resamples=n_boot, seed=seed, method=method,
-                                     confidence_level=level)
-    auc_how = _method_text(design, vm, n_boot, method)
+                                     design, n_resamples=n_boot, seed=seed,
+                                     method=boot_method, confidence_level=level)
+    auc_how = _method_text(design, vm, n_boot, boot_method)
     for m in range(n_m):
         cols = slice(m * n_f, (m + 1) * n_f)
-        ci = (_interval(_derived(auc_boot, lambda x, cols=cols: x[..., cols]), method, level)
+        ci = (_interval(_derived(auc_boot, lambda x, cols=cols: x[..., cols]), boot_method,
+                        level)
               if auc_boot is not None else _wald(auc[:, m], se[:, m], level, 0.0, 1.0))
         for f, name in enumerate(findings):
             why = ("" if n_pos[f, m] and n_neg[f, m] else
@@ -1075,7 +1087,7 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
     if n_m == 2:
         if auc_boot is not None:
             d_boot = _derived(auc_boot, lambda x: x[..., 2 * n_f:3 * n_f] - x[..., 3 * n_f:])
-            ci = _interval(d_boot, method, level)
+            ci = _interval(d_boot, boot_method, level)
             p = np.asarray(d_boot.p_value(), dtype=float)
         else:
             ci = _wald(diff, diff_se, level, -1.0, 1.0)
@@ -1140,23 +1152,20 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
                                    _adjusted(s, pi)], axis=-1)
 
         est = finalize(sums)
+        op_se = np.full(est.shape, np.nan)
+        low, high = np.full(est.shape, np.nan), np.full(est.shape, np.nan)
+        how = np.full(est.shape, "needs a bootstrap for an interval", dtype=object)
         if n_boot:
             op_boot = boots["operating_points"] = bootstrap_sums(
                 cells, finalize, clusters=design, n_resamples=n_boot, seed=seed,
-                method=method, confidence_level=level)
-            low, high = _interval(op_boot, method, level)
+                method=boot_method, confidence_level=level)
+            low, high = (x.copy() for x in _interval(op_boot, boot_method, level))
             op_se = np.asarray(op_boot.standard_error)
-            how = _method_text(design, "", n_boot, method)
-        else:
-            # Wilson with the patient design effect (effective n), as compare.accuracy_table
-            k_, n_ = _proportion_counts(sums)
-            deff = _design_effect(cells, design, k_, n_)
-            w_lo, w_hi = _wilson(k_ / deff, n_ / deff, level)
-            low = np.concatenate([w_lo[..., :4], np.full(est.shape[:-1] + (3,), np.nan)], -1)
-            high = np.concatenate([w_hi[..., :4], np.full(est.shape[:-1] + (3,), np.nan)], -1)
-            op_se = np.full(est.shape, np.nan)
-            how = (f"wilson (design effect, {design.label})" if design.clustered
-                   else "wilson, images independent")
+            how[:] = _method_text(design, "", n_boot, boot_method)
+        if method is None:
+            # the proportions: compare's cluster-adjusted Wilson, as for any rater
+            w_lo, w_hi, w_how = _wilson_design(cells, design, level)
+            low[..., :4], high[..., :4], how[..., :4] = w_lo[..., :4], w_hi[..., :4], w_how
         stat_names = _OPERATING + _ADJUSTED
         for k, (label, t, matched) in enumerate(sets):
             for f, name in enumerate(findings):
@@ -1170,8 +1179,7 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
                         continue
                     reason = why.get(stat, "")
                     add(name, model.name, stat, est[k, f, j], low[k, f, j], high[k, f, j],
-                        op_se[k, f, j], n_units=tp + fp + fn + tn,
-                        how=how if j < 4 or n_boot else "needs a bootstrap for an interval",
+                        op_se[k, f, j], n_units=tp + fp + fn + tn, how=how[k, f, j],
                         threshold=t[f], matched_to=matched or label,
                         prevalence=pi[f] if j >= 4 else np.nan, n_positive=tp + fn,
                         n_negative=fp + tn,
@@ -1198,7 +1206,7 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
     settings = {"seed": table["seed"].iloc[0] if len(table) else None,
                 "confidence_level": level, "clusters": design.label if design.clustered
                 else "units", "n_clusters": design.n_clusters, "n_resamples": n_boot,
-                "method": method if n_boot else vm, "reference": ref_name,
+                "method": method or "default", "reference": ref_name,
                 "models": models, "threshold_rule": "score >= threshold is positive",
                 "margin": margin, "p_adjust": p_adjust, "n_images": n}
     return TableResult(table=table, settings=settings, notes=tuple(notes),
@@ -1207,8 +1215,11 @@ def evaluate_model(scores, reference="published", *, dataset=None, other_scores=
 
 def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, seed,
                     n_resamples, method, level, margin, p_adjust, ref_name):
-    """Rows of readers' operating points and of model minus reader at matched points."""
-    from .compare import _adjust, accuracy_statistics, leave_one_out_reference
+    """Rows of readers' operating points and of model minus reader at matched points.
+
+    ``method`` None: the readers' and the model's proportions get compare's cluster-adjusted
+    Wilson interval, what has only a bootstrap interval (differences, mean reader) BCa."""
+    from .compare import _adjust, _wilson_design, accuracy_statistics, leave_one_out_reference
     from .resample import bootstrap_sums
 
     if ds is None:
@@ -1256,16 +1267,20 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
     def finalize(sums):
         return accuracy_statistics(sums, warn=False)[..., :2]           # sens, spec
 
+    boot_method = method or "bca"
     boot = bootstrap_sums(cells, finalize, clusters=design, n_resamples=n_resamples,
-                          seed=seed, method=method, confidence_level=level)
+                          seed=seed, method=boot_method, confidence_level=level)
     est = np.asarray(boot.estimate)                                      # (3, R, F, 2)
-    lo, hi = _interval(boot, method, level)
+    how = _method_text(design, "", n_resamples, boot_method)
+    if method is None:   # proportions: Wilson with the design effect, as for any rater
+        lo, hi, point_how = _wilson_design(cells, design, level)
+        lo, hi = lo[..., :2], hi[..., :2]
+    else:
+        (lo, hi), point_how = _interval(boot, boot_method, level), how
     se_all = np.asarray(boot.standard_error)
-    what = design.label if design.clustered else "images"
-    how = f"{method} bootstrap, {n_resamples} resamples of {what}"
     diffs = _derived(boot, lambda x: np.stack([x[..., 1, :, :, 0] - x[..., 0, :, :, 0],
                                                x[..., 2, :, :, 1] - x[..., 0, :, :, 1]], -1))
-    d_lo, d_hi = _interval(diffs, method, level)
+    d_lo, d_hi = _interval(diffs, boot_method, level)
     d_p = _one_sided_p(diffs, margin)                                   # (R, F, 2)
     d_adj, _ = _adjust(np.moveaxis(d_p, 1, 0), p_adjust, 1 - level)      # across findings
     d_adj = np.moveaxis(d_adj, 0, 1)
@@ -1276,7 +1291,7 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
             return np.nanmean(x[..., 0, :, :, :], axis=-3)
 
     mean_boot = _derived(boot, mean_of_readers)                         # (F, 2)
-    m_lo, m_hi = _interval(mean_boot, method, level)
+    m_lo, m_hi = _interval(mean_boot, boot_method, level)
     sums = cells.sum(0)
     rows = []
     test = (f"one-sided test of model - reader <= -{margin:g}" if margin
@@ -1293,7 +1308,7 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
                 rows.append({**base, "rater": str(reader), "statistic": stat,
                              "estimate": est[0, i, f, j], "ci_low": lo[0, i, f, j],
                              "ci_high": hi[0, i, f, j], "standard_error": se_all[0, i, f, j],
-                             "threshold": np.nan, "matched_to": ""})
+                             "threshold": np.nan, "matched_to": "", "method": point_how})
             for k, (stat, at) in enumerate((("sensitivity", "specificity"),
                                             ("specificity", "sensitivity"))):
                 t = (t_spec, t_sens)[k][i, f]
@@ -1301,7 +1316,8 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
                              "estimate": est[1 + k, i, f, k], "ci_low": lo[1 + k, i, f, k],
                              "ci_high": hi[1 + k, i, f, k],
                              "standard_error": se_all[1 + k, i, f, k], "threshold": t,
-                             "matched_to": f"{at} of reader {reader}"})
+                             "matched_to": f"{at} of reader {reader}",
+                             "method": point_how})
                 rows.append({**base, "rater": f"{model_name} - {reader}",
                              "statistic": f"{stat}_difference", "estimate": diffs.estimate[i, f, k],
                              "ci_low": d_lo[i, f, k], "ci_high": d_hi[i, f, k],
@@ -1328,7 +1344,7 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
         m_calls = np.where(labelled[:, None, :], (s_a[:, None, :] >= t_mean[None]).astype(float),
                            np.nan)                                       # (n, 2, F)
     m_boot = bootstrap_sums(_cells(m_calls, y[:, None, :]), finalize, clusters=design,
-                            n_resamples=n_resamples, seed=seed, method=method,
+                            n_resamples=n_resamples, seed=seed, method=boot_method,
                             confidence_level=level)                      # (2, F, 2)
 
     def versus_mean(model, mean):
@@ -1345,7 +1361,7 @@ def _versus_readers(ds, panel, images, findings, y, s_a, model_name, design, *, 
         confidence_level=boot.confidence_level, n_resamples=boot.n_resamples,
         n_clusters=boot.n_clusters, seed=boot.seed, clustered=boot.clustered,
         clusters=boot.clusters)
-    v_lo, v_hi = _interval(vm, method, level)
+    v_lo, v_hi = _interval(vm, boot_method, level)
     v_p = _one_sided_p(vm, margin)                                      # (F, 2)
     v_adj, _ = _adjust(v_p, p_adjust, 1 - level)
     v_se = np.asarray(vm.standard_error)

@@ -25,6 +25,12 @@ def test_evaluate_tutorial_python_blocks_run():
     t = ns["ops"].table
     assert t.query("statistic == 'ppv_adjusted'").finding.tolist() == ["Effusion",
                                                                        "Pneumothorax"]
+    # "the model finds 4 of Hernia's 5 positives, interval 0.375-0.964" (Wilson at the
+    # effective n; tests/test_evaluate_model.py derives it with statsmodels)
+    h = ns["hernia"]
+    assert (h.estimate, h.n_positive) == (0.8, 5)
+    assert (round(h.ci_low, 3), round(h.ci_high, 3)) == (0.375, 0.964)
+    assert h.method == "wilson (design effect, patients)"
     d = ns["d"]
     assert d.rater.iloc[-1].endswith("mean reader")
     d = d.iloc[:-1]

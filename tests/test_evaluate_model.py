@@ -197,6 +197,46 @@ def test_operating_point_matches_confusion_matrix_and_threshold_is_inclusive(exa
     assert lo <= plain[0] + 1e-12 and hi >= plain[1] - 1e-12   # never narrower
 
 
+def test_operating_points_default_to_wilson_even_with_a_bootstrap(example, ds):
+    # Hernia at threshold 0.5: 4 of its 5 positive images score >= 0.5 (0.866, 0.616, 0.491,
+    # 0.852, 0.978), the 5 positives from 5 different patients. The patient bootstrap of a
+    # proportion with 5 events collapses (BCa gave 0.00-1.00 here); the package's interval of
+    # a proportion is Wilson at the effective sample size n / deff. With one positive per
+    # patient, the cluster-robust variance C/(C-1) sum_c (y_c - p m_c)^2 / n^2 is
+    # 532/531 * (4 * 0.2^2 + 0.8^2) / 25 = 532/531 * 0.032, the binomial p(1-p)/n = 0.032:
+    # deff = 532/531, so Wilson of 4 * 531/532 events in 5 * 531/532 (statsmodels).
+    from statsmodels.stats.proportion import proportion_confint
+
+    res = evaluate_model(example, "published", dataset=ds, threshold=0.5, n_resamples=200,
+                         seed=3, prevalence={"Hernia": 0.01})
+    rows = res.table.query("finding == 'Hernia'").set_index("statistic")
+    assert (rows.loc["sensitivity", "estimate"], rows.loc["sensitivity", "n_positive"]) == (0.8, 5)
+    lo, hi = proportion_confint(4 * 531 / 532, 5 * 531 / 532, method="wilson")
+    assert rows.loc["sensitivity", "ci_low"] == pytest.approx(lo, abs=1e-12)
+    assert rows.loc["sensitivity", "ci_high"] == pytest.approx(hi, abs=1e-12)
+    assert rows.loc["sensitivity", "ci_low"] == pytest.approx(0.3752, abs=1e-4)
+    for stat in ("sensitivity", "specificity", "ppv", "npv"):
+        assert rows.loc[stat, "method"] == "wilson (design effect, patients)"
+    # the AUC keeps its own default (BCa when bootstrapped); the adjusted PPV has only a
+    # bootstrap interval
+    assert rows.loc["auc", "method"] == "bca bootstrap, 200 resamples of patients"
+    assert rows.loc["ppv_adjusted", "method"] == "bca bootstrap, 200 resamples of patients"
+    assert res.settings["method"] == "default"
+    # asked for explicitly, the bootstrap is still there, and says so
+    boot = evaluate_model(example, "published", dataset=ds, threshold=0.5, n_resamples=200,
+                          seed=3, method="percentile").table
+    b = boot.query("finding == 'Hernia'").set_index("statistic")
+    assert b.loc["sensitivity", "method"] == "percentile bootstrap, 200 resamples of patients"
+    # same seed, same replicates: the percentile interval is the 2.5/97.5% quantiles of the
+    # default run's bootstrap distribution of Hernia's sensitivity
+    dist = res.bootstrap["operating_points"].distribution[:, 0, list(example.scores.columns)
+                                                         .index("Hernia"), 0]
+    np.testing.assert_allclose(b.loc["sensitivity", ["ci_low", "ci_high"]].to_numpy(float),
+                               np.nanquantile(dist, [0.025, 0.975]), atol=1e-12)
+    with pytest.raises(ValueError, match="bootstrap interval: give n_resamples"):
+        evaluate_model(example, "published", dataset=ds, threshold=0.5, method="bca")
+
+
 def test_threshold_for_targets():
     s = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
     pos = np.array([0, 0, 1, 0, 1, 0, 1, 1], bool)
@@ -323,6 +363,10 @@ def test_model_against_readers_at_matched_operating_points(example, ds):
     np.testing.assert_allclose(d.estimate.to_numpy(),
                                m.estimate.to_numpy() - r.estimate.to_numpy())
     assert "<= -0.05" in d.method.iloc[0]
+    assert d.method.iloc[0].startswith("bca bootstrap, 200 resamples of patients")
+    # the readers' and the model's proportions: Wilson with the design effect (as any rater
+    # against a reference); e.g. reader sensitivity = statsmodels' Wilson when deff is 1
+    assert set(r.method) == set(m.method) == {"wilson (design effect, patients)"}
     ok = d.p_value.notna()
     assert d.p_value[ok].between(0, 1).all()
     assert (d.p_adjusted[ok] >= d.p_value[ok] - 1e-15).all()
@@ -367,6 +411,14 @@ def test_cli_csv_and_json(capsys):
     doc = json.loads(out)
     assert code == 0 and doc["settings"]["seed"] == 3
     assert {r["statistic"] for r in doc["rows"]} >= {"auc", "ppv_adjusted"}
+    # --bootstrap without --method: the proportions keep the cluster-adjusted Wilson
+    how = {r["statistic"]: r["method"] for r in doc["rows"] if r["finding"] == "Mass"}
+    assert how["sensitivity"] == "wilson (design effect, patients)"
+    assert how["ppv_adjusted"] == how["auc"] == "bca bootstrap, 50 resamples of patients"
+    # --method asks for a bootstrap interval: without --bootstrap it is refused, one line
+    code = main(["evaluate", "--method", "percentile"])
+    _, err = capsys.readouterr()
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--bootstrap B" in err
 
 
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):

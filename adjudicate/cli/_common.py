@@ -25,8 +25,9 @@ def bootstrap_options(p: argparse.ArgumentParser, *, default_b: int | None) -> N
     p.add_argument("--level", type=level_float, default=0.95,
                    help="confidence level (default 0.95)")
     p.add_argument("--method", choices=("bca", "percentile"), default=None,
-                   help="bootstrap interval method (default: bca; for comparisons, "
-                        "cluster-adjusted Wilson for proportions and bca for kappa)")
+                   help="bootstrap interval method for every statistic (default: bca; "
+                        "proportions of a rater or model against a reference, e.g. "
+                        "sensitivity: cluster-adjusted Wilson)")
 
 
 

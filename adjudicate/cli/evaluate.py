@@ -76,6 +76,10 @@ def run(args) -> int:
     models = [read_scores(f, image_column=args.image_column) for f in files]
     if args.bootstrap is not None and args.bootstrap < 1:
         raise ValueError("--bootstrap must be a positive number of replicates")
+    if args.method and not args.bootstrap:
+        raise ValueError(f"--method {args.method} is a bootstrap interval: give --bootstrap B "
+                         "(without --method: Wilson for proportions, Obuchowski/DeLong or "
+                         "BCa for the AUC)")
     dataset = load_dataset(args.dataset)
     reference = args.reference
     if reference not in ("published", "majority"):
@@ -88,7 +92,7 @@ def run(args) -> int:
             clusters=None if args.cluster == "patient" else "unit",
             threshold=args.threshold, match_readers=args.match_readers,
             prevalence=_prevalence(args.prevalence), margin=args.margin,
-            n_resamples=args.bootstrap or 0, seed=args.seed, method=args.method or "bca",
+            n_resamples=args.bootstrap or 0, seed=args.seed, method=args.method,
             confidence_level=args.level)
     notes = list(res.notes) + sorted({str(w.message) for w in caught})
     if not args.scores:
@@ -152,8 +156,9 @@ def _text(res, notes, args) -> str:
             tab.insert(0, "threshold", [f"{x:.4g}" for x in thr.reindex(tab.index)])
             tab.index.name = None
             tab.columns.name = None
-            lines += [f"Operating point: {matched} ({block.method.iloc[0]})", tab.to_string(),
-                      ""]
+            how = "; ".join(f"{', '.join(pd.unique(g.statistic))}: {m}"
+                            for m, g in block.groupby("method", sort=False))
+            lines += [f"Operating point: {matched} ({how})", tab.to_string(), ""]
     d = t[t.statistic.isin(["sensitivity_difference", "specificity_difference"])]
     if len(d):
         readers = t[(t.matched_to == "") & t.statistic.isin(["sensitivity", "specificity"])

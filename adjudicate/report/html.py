@@ -348,7 +348,7 @@ def collect_results(settings: dict) -> ReportResults:
 
     # the model (when scores are given and the package can evaluate them)
     if s["scores"]:
-        _collect_model(res, s, ds if bundled else None, boot)
+        _collect_model(res, s, ds if bundled else None, compare_boot)
     return res
 
 
@@ -402,6 +402,10 @@ def _collect_model(res: ReportResults, s: dict, ds, boot: dict) -> None:
                                   "bundled dataset (for your own data: adjudicate evaluate)")
         return
     res.model = []
+    res.notes["model"].append(
+        "intervals: each statistic's default (evaluate_model, method=None): cluster-adjusted "
+        "Wilson for the readers' and the model's sensitivity and specificity, BCa bootstrap "
+        "for the AUC and the model-minus-reader differences")
     for path in s["scores"]:
         try:
             evaluation = _call(evaluate, path, "published", _notes=res.notes["model"],
