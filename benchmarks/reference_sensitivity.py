@@ -24,7 +24,7 @@ import pandas as pd
 
 import adjudicate as adj
 from adjudicate.reference import reference_agreement, sensitivity_analysis
-from adjudicate.reference.plot import forest_plot
+from adjudicate.report import reference_forest_plot
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -51,9 +51,10 @@ def main(argv=None) -> None:
         parts.append(res.table)
         print(f"{rater:>12}: {times[rater]:6.1f} s", flush=True)
         if rater == "nlp":
-            fig = forest_plot(res, statistic="sensitivity",
-                              title="NIH NLP labels, four-findings data: sensitivity under "
-                                    "each reference definition (95% CI, patients resampled)")
+            fig = reference_forest_plot(
+                res, statistic="sensitivity",
+                title="NIH NLP labels, four-findings data: sensitivity under each reference "
+                      "definition (95% CI, patients resampled)")
             fig.savefig(FIGURES / "reference_sensitivity_nlp.png", dpi=110)
     table = pd.concat(parts, ignore_index=True)
     RESULTS.mkdir(exist_ok=True)

@@ -157,3 +157,48 @@ def test_every_figure_fits_the_page_with_legible_text():
         assert fig.get_figwidth() <= 7.0
         sizes = [x.get_fontsize() for x in fig.findobj(Text) if x.get_text()]
         assert min(sizes) >= 5.5
+
+
+def test_forest_plot_panels_one_per_finding_series_as_rows():
+    # the reference-definitions layout (reference_forest_plot): per finding a panel, one row
+    # per definition, the soft one drawn apart, a dashed line at the published estimate and
+    # the unlabelled share written beside its row
+    from adjudicate.report import reference_forest_plot
+
+    t = pd.DataFrame({
+        "finding": ["Mass"] * 3 + ["Nodule"] * 3 + ["Hernia"] * 3,
+        "rater": "nlp", "statistic": "sensitivity",
+        "reference": ["published", "unanimous", "dawid-skene-soft"] * 3,
+        "estimate": [.5, .7, .55, .3, .4, .35, np.nan, np.nan, np.nan],
+        "ci_low": [.4, .6, .45, .2, .3, .25, np.nan, np.nan, np.nan],
+        "ci_high": [.6, .8, .65, .4, .5, .45, np.nan, np.nan, np.nan],
+        "unlabelled_share": [0, .12, 0] * 3})
+    fig = _reads(reference_forest_plot(t))
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    # Hernia has no defined estimate: no panel
+    assert [ax.get_title() for ax in panels] == ["Mass", "Nodule"]
+    assert fig.get_suptitle() == "Sensitivity of nlp under each reference definition (95% CI)"
+    mass = panels[0]
+    assert [x.get_text() for x in mass.get_yticklabels()] == ["published", "unanimous",
+                                                             "dawid-skene-soft"]
+    points = [ln for ln in mass.lines if ln.get_marker() not in ("None", None, "")]
+    hard, soft = points
+    np.testing.assert_allclose(hard.get_xydata(), [[.5, 0], [.7, 1]])   # (estimate, row)
+    assert soft.get_marker() == "D"
+    np.testing.assert_allclose(soft.get_xydata(), [[.55, 2]])
+    dashed = [ln for ln in mass.lines if ln.get_linestyle() == "--"]
+    assert len(dashed) == 1 and dashed[0].get_xdata()[0] == .5          # the published .5
+    assert [a.get_text() for a in mass.texts] == ["12% unl."]
+    segments = sorted(tuple(s[:, 0]) for c in mass.collections for s in c.get_segments())
+    assert segments == [(.4, .6), (.45, .65), (.6, .8)]
+    assert [x.get_text() for x in fig.legends[0].get_texts()] == [
+        "soft reference (expected value)"]
+
+
+def test_forest_plot_reference_line_at_a_series_in_rows_layout():
+    t = _tidy()
+    ax = _reads(forest_plot(t, reference_line="r1")).axes[0]
+    dashed = [c for c in ax.collections if c.get_linestyle()[0][1] is not None]
+    (seg,) = dashed
+    # one short dashed segment per finding, at r1's estimate (.6 Mass, .4 Nodule)
+    np.testing.assert_allclose([s[0, 0] for s in seg.get_segments()], [.6, .4])

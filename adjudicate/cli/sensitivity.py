@@ -81,9 +81,9 @@ def run(args) -> int:
                                       n_resamples=args.bootstrap, seed=args.seed,
                                       confidence_level=args.level, clusters=clusters)
     if args.figure:
-        from ..reference.plot import forest_plot
+        from ..report import reference_forest_plot
 
-        forest_plot(result, statistic=stats[0]).savefig(args.figure, dpi=130)
+        reference_forest_plot(result, statistic=stats[0]).savefig(args.figure, dpi=130)
     if args.format == "csv":
         emit(result.table.to_csv(index=False))
     elif args.format == "json":

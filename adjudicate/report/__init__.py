@@ -8,8 +8,8 @@ table, :func:`adjudicate.compare_nlp`'s comparison) and draws or formats it.
 - :mod:`adjudicate.report.tables` -- wide "estimate (low-high)" tables as Markdown, LaTeX, HTML.
 """
 
-from .figures import forest_plot, kappa_heatmap, prevalence_plot, roc_plot
+from .figures import forest_plot, kappa_heatmap, prevalence_plot, reference_forest_plot, roc_plot
 from .tables import format_table, wide_table
 
-__all__ = ["forest_plot", "format_table", "kappa_heatmap", "prevalence_plot", "roc_plot",
-           "wide_table"]
+__all__ = ["forest_plot", "format_table", "kappa_heatmap", "prevalence_plot",
+           "reference_forest_plot", "roc_plot", "wide_table"]

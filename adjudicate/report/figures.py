@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 
 from .tables import _frame
 
-__all__ = ["PAGE_WIDTH", "forest_plot", "kappa_heatmap", "prevalence_plot", "roc_plot"]
+__all__ = ["PAGE_WIDTH", "forest_plot", "kappa_heatmap", "prevalence_plot",
+           "reference_forest_plot", "roc_plot"]
 
 MEAN_READER = "mean reader"
 """A reader point with this ``rater`` name is drawn apart (filled diamond), not as a reader."""
@@ -218,12 +219,20 @@ def _series_column(table: pd.DataFrame, by: str | None) -> str | None:
 @_styled
 def forest_plot(result, *, statistic: str | Sequence[str] | None = None, by: str | None = None,
                 findings: Sequence[str] | None = None, series: Sequence | None = None,
-                xlabel: str | None = None, reference_line: float | None = None,
-                ax=None) -> Figure:
+                xlabel: str | None = None, reference_line: float | str | None = None,
+                panels: bool = False, annotate: str | None = None,
+                marked: Sequence | None = None, marked_label: str = "marked",
+                title: str | None = None, ax=None) -> Figure:
     """Estimates with their intervals across findings, several series side by side.
 
-    One row per finding; each series (a rater, a reference definition, a statistic) a
-    marker with a horizontal interval, offset vertically within the finding's row.
+    Two layouts of the same marks (a point, a horizontal interval):
+
+    - rows (default): one row per finding; each series (a rater, a reference definition, a
+      statistic) a marker with a horizontal interval, offset vertically within the
+      finding's row;
+    - ``panels=True``: one small panel per finding, one row per series (its name on the
+      y axis) -- for many series of one rater, e.g. the reference definitions of
+      :func:`adjudicate.sensitivity_analysis` (see :func:`reference_forest_plot`).
 
     Parameters
     ----------
@@ -237,15 +246,29 @@ def forest_plot(result, *, statistic: str | Sequence[str] | None = None, by: str
         Column whose values are the series (default: the first of ``rater``, ``reference``,
         ``statistic`` that varies).
     findings : sequence of str, optional
-        Findings to show, top to bottom (default: the table's order).
+        Findings to show, top to bottom (default: the table's order; with ``panels``, those
+        with a defined estimate).
     series : sequence, optional
         Series to show, in this order (default: all, first seen first).
     xlabel : str, optional
         Default: the statistic's name (or "estimate").
-    reference_line : float, optional
-        A vertical line (e.g. 0 for a difference).
+    reference_line : float or str, optional
+        A dashed vertical line: at this value (e.g. 0 for a difference), or, given a series
+        name, at that series' estimate of each finding (e.g. ``"published"``).
+    panels : bool, default False
+        One panel per finding (up to 4 a row), the series as rows.
+    annotate : str, optional
+        A column of shares (0-1), e.g. ``"unlabelled_share"``, written as a percentage at
+        the right edge of each point's row ("12% unl."; left out below 0.5%).
+    marked : sequence, optional
+        Series drawn apart (diamonds; with ``panels``, in a second colour with the legend
+        entry ``marked_label``), e.g. the soft, expected-value references.
+    marked_label : str
+        Legend entry of the ``marked`` series (``panels``).
+    title : str, optional
+        Figure title.
     ax : matplotlib.axes.Axes, optional
-        Draw into this axes (its figure is returned).
+        Draw into this axes (its figure is returned; not with ``panels``).
 
     Returns
     -------
@@ -263,6 +286,9 @@ def forest_plot(result, *, statistic: str | Sequence[str] | None = None, by: str
     >>> ax = fig.axes[0]
     >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_legend().get_title().get_text()
     (['Mass', 'Nodule'], 'statistic')
+    >>> fig = forest_plot(t, panels=True, reference_line="fleiss_kappa")
+    >>> [ax.get_title() for ax in fig.axes], [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    (['Mass', 'Nodule'], ['fleiss_kappa', 'gwet_ac1'])
     """
     table = _frame(result)
     if statistic is not None:
@@ -271,37 +297,168 @@ def forest_plot(result, *, statistic: str | Sequence[str] | None = None, by: str
         if table.empty:
             raise ValueError(f"no rows with statistic in {keep}")
     col = _series_column(table, by)
+    if panels and findings is None:
+        findings = [f for f in pd.unique(table["finding"])
+                    if table.loc[table["finding"] == f, "estimate"].notna().any()]
     findings = _ordered(table["finding"], findings)
     names = _ordered(table[col], series) if col else [None]
-    height = 0.6 + 0.22 * len(findings) * max(1.0, 0.45 * len(names))
-    fig, ax = _axes(ax, PAGE_WIDTH * 0.6, min(height, 9.0))
-    band = 0.8
-    step = band / len(names)
-    y0 = np.arange(len(findings))
-    for k, name in enumerate(names):
-        rows = table if col is None else table[table[col] == name]
-        rows = rows.drop_duplicates("finding").set_index("finding").reindex(findings)
-        y = y0 - band / 2 + step * (k + 0.5)
-        est = rows["estimate"].to_numpy(dtype=float)
-        lo = rows["ci_low"].to_numpy(dtype=float) if "ci_low" in rows else np.full_like(est, np.nan)
-        hi = rows["ci_high"].to_numpy(dtype=float) if "ci_high" in rows else np.full_like(est, np.nan)
-        color = _COLORS[k % len(_COLORS)]
+    marked = set(marked or ())
+
+    def values(rows: pd.DataFrame, key: str, index: list) -> np.ndarray:
+        """One column of ``rows`` (indexed by finding or series), aligned to ``index``."""
+        if key not in rows:
+            return np.full(len(index), np.nan)
+        return rows[key].reindex(index).to_numpy(dtype=float)
+
+    def rows_of(name=None, finding=None) -> pd.DataFrame:
+        rows = table
+        if name is not None:
+            rows = rows[rows[col] == name]
+        if finding is not None:
+            return rows[rows["finding"] == finding].drop_duplicates(col).set_index(col)
+        return rows.drop_duplicates("finding").set_index("finding")
+
+    def draw(ax, est, lo, hi, y, color, marker, label=None):
         ok = np.isfinite(lo) & np.isfinite(hi)
         ax.hlines(y[ok], lo[ok], hi[ok], color=color, lw=1.2)
-        ax.plot(est, y, ls="none", marker=_MARKERS[k % len(_MARKERS)], ms=4, color=color,
-                label=None if name is None else str(name))
-    if reference_line is not None:
-        ax.axvline(reference_line, color="0.5", lw=0.8, ls="--")
-    ax.set_yticks(y0, findings)
-    ax.set_ylim(len(findings) - 0.5, -0.5)
+        ax.plot(est, y, ls="none", marker=marker, ms=4, color=color, label=label)
+
+    def shares(ax, rows, index, y, est):
+        if annotate is None or annotate not in rows:
+            return
+        what = annotate.removesuffix("_share").split("_")[0]
+        what = what[:3] + "." if len(what) > 4 else what   # "unlabelled_share" -> "unl."
+        for yi, s, e in zip(y, values(rows, annotate, index), est):
+            if s >= 0.005 and not np.isnan(e):  # at the right edge, in axes coordinates
+                ax.annotate(f"{s:.0%} {what}", (1.0, yi), xycoords=("axes fraction", "data"),
+                            xytext=(-2, 0), textcoords="offset points", va="center",
+                            ha="right", fontsize=6, color="0.35")
+        low, high = ax.get_xlim()
+        ax.set_xlim(low, high + 0.45 * (high - low))
+
     stats = list(pd.unique(table["statistic"])) if "statistic" in table else []
-    ax.set_xlabel(xlabel or (stats[0].replace("_", " ") if len(stats) == 1 and col != "statistic"
-                             else "estimate"))
-    ax.grid(axis="x", color="0.9", lw=0.6)
-    ax.set_axisbelow(True)
-    if col is not None:
-        ax.legend(title=col, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    xlabel = xlabel or (stats[0].replace("_", " ") if len(stats) == 1 and col != "statistic"
+                        else "estimate")
+    line_series = isinstance(reference_line, str)
+    if panels:
+        if ax is not None:
+            raise ValueError("panels=True draws a figure of its own: leave ax out")
+        if col is None:
+            raise ValueError("panels=True needs series: give by=")
+        n_cols = min(len(findings), 4)
+        n_rows = -(-len(findings) // n_cols)
+        fig = _figure(PAGE_WIDTH, min((0.16 * len(names) + 0.7) * n_rows + 0.4, 9.0))
+        grid = fig.subplots(n_rows, n_cols, sharey=True, squeeze=False)
+        for extra in grid.ravel()[len(findings):]:
+            extra.set_visible(False)
+        y = np.arange(len(names), dtype=float)
+        apart = np.array([n in marked for n in names])
+        for ax, finding in zip(grid.ravel(), findings):
+            rows = rows_of(finding=finding)
+            est, lo, hi = (values(rows, k, names) for k in ("estimate", "ci_low", "ci_high"))
+            for keep, color, marker, label in ((~apart, _COLORS[0], "o", None),
+                                               (apart, _COLORS[1], "D", marked_label)):
+                if keep.any():
+                    draw(ax, est[keep], lo[keep], hi[keep], y[keep], color, marker,
+                         label if apart.any() else None)
+            if line_series and reference_line in names:
+                value = est[names.index(reference_line)]
+                if np.isfinite(value):
+                    ax.axvline(value, color="0.5", lw=0.8, ls="--")
+            elif reference_line is not None and not line_series:
+                ax.axvline(reference_line, color="0.5", lw=0.8, ls="--")
+            shares(ax, rows, names, y, est)
+            ax.set_title(str(finding))
+            ax.set_xlabel(xlabel)
+            ax.grid(axis="x", color="0.9", lw=0.6)
+            ax.set_axisbelow(True)
+        for row in grid:
+            row[0].set_yticks(y, [str(n) for n in names])
+            row[0].set_ylim(len(names) - 0.5, -0.5)
+        if apart.any():
+            fig.legend(*grid[0, 0].get_legend_handles_labels(), loc="outside lower right",
+                       frameon=False)
+    else:
+        height = 0.6 + 0.22 * len(findings) * max(1.0, 0.45 * len(names))
+        fig, ax = _axes(ax, PAGE_WIDTH * 0.6, min(height, 9.0))
+        band = 0.8
+        step = band / len(names)
+        y0 = np.arange(len(findings))
+        for k, name in enumerate(names):
+            rows = rows_of(name)
+            y = y0 - band / 2 + step * (k + 0.5)
+            est = values(rows, "estimate", findings)
+            draw(ax, est, values(rows, "ci_low", findings), values(rows, "ci_high", findings),
+                 y, _COLORS[k % len(_COLORS)], "D" if name in marked else
+                 _MARKERS[k % len(_MARKERS)], None if name is None else str(name))
+            shares(ax, rows, findings, y, est)
+        if line_series and reference_line in names:
+            x = values(rows_of(reference_line), "estimate", findings)
+            ok = np.isfinite(x)
+            ax.vlines(x[ok], y0[ok] - band / 2, y0[ok] + band / 2, color="0.5", lw=0.8, ls="--")
+        elif reference_line is not None and not line_series:
+            ax.axvline(reference_line, color="0.5", lw=0.8, ls="--")
+        ax.set_yticks(y0, findings)
+        ax.set_ylim(len(findings) - 0.5, -0.5)
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="x", color="0.9", lw=0.6)
+        ax.set_axisbelow(True)
+        if col is not None:
+            ax.legend(title=col, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    if title:
+        fig.suptitle(title)
     return fig
+
+
+def reference_forest_plot(result, *, statistic: str = "sensitivity", findings=None,
+                          title: str | None = None, reference_line: str | None = "published"
+                          ) -> Figure:
+    """One statistic of a rater under every reference definition, one panel per finding.
+
+    :func:`forest_plot` of :func:`adjudicate.sensitivity_analysis` (or
+    :func:`adjudicate.reference.reference_agreement`) output with the definitions as rows:
+    the soft (expected-value) references drawn apart, each definition's share of unlabelled
+    images written beside it, a dashed line at the published labels' estimate.
+
+    Parameters
+    ----------
+    result : TableResult or DataFrame
+        Tidy rows with ``finding, reference, statistic, estimate, ci_low, ci_high`` (and
+        optionally ``rater``, ``unlabelled_share``).
+    statistic : str
+        Which statistic to draw.
+    findings : sequence of str, optional
+        Panels, one per finding (default: those with a defined estimate).
+    title : str, optional
+        Default: "<Statistic> of <rater> under each reference definition (95% CI)".
+    reference_line : str or None
+        The definition whose estimate is drawn as a dashed line in each panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"finding": "Mass", "rater": "nlp",
+    ...                   "reference": ["published", "majority", "dawid-skene-soft"],
+    ...                   "statistic": "sensitivity", "estimate": [0.6, 0.7, 0.65],
+    ...                   "ci_low": [0.5, 0.6, 0.55], "ci_high": [0.7, 0.8, 0.75]})
+    >>> fig = reference_forest_plot(t)
+    >>> [ax.get_title() for ax in fig.axes], fig.get_suptitle()
+    (['Mass'], 'Sensitivity of nlp under each reference definition (95% CI)')
+    """
+    table = _frame(result)
+    refs = pd.unique(table["reference"])
+    rater = table["rater"].iloc[0] if "rater" in table and len(table) else None
+    name = statistic.replace("_", " ")
+    default = (f"{name.capitalize()} of {rater} under each reference definition (95% CI)"
+               if rater else name)
+    return forest_plot(table, statistic=statistic, by="reference", findings=findings,
+                       panels=True, reference_line=reference_line,
+                       annotate="unlabelled_share", marked=[r for r in refs if "soft" in r],
+                       marked_label="soft reference (expected value)", title=title or default)
 
 
 # --------------------------------------------------------------------------- ROC curve

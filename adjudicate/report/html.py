@@ -731,8 +731,6 @@ def _sections(results: ReportResults) -> list[tuple[str, str, str]]:
 
 def _sensitivity_body(results: ReportResults, level: str) -> str:
     """The NLP labels' accuracy under every reference definition, from the stored result."""
-    from ..reference.plot import forest_plot as definition_forest_plot
-
     res = results.sensitivity
     if res is None:
         return ""
@@ -753,7 +751,7 @@ def _sensitivity_body(results: ReportResults, level: str) -> str:
                   .rename("share unlabelled (max over findings)").reset_index())
     body += _table(unlabelled)
     stat = "sensitivity" if "sensitivity" in set(t["statistic"]) else t["statistic"].iloc[0]
-    fig = definition_forest_plot(t, statistic=stat)
+    fig = _figures.reference_forest_plot(t, statistic=stat)
     body += _figure(fig, f"NLP labels: {stat} with {level} intervals under each reference "
                     "definition, per finding (dashed: the published labels; diamonds: the "
                     "soft Dawid-Skene reference, an expected value).",

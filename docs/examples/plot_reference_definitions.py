@@ -15,12 +15,12 @@ sensitivity it gives is the highest, with a share of images left without a label
 """
 
 import adjudicate as adj
-from adjudicate.reference.plot import forest_plot
+from adjudicate.report import reference_forest_plot
 
 result = adj.sensitivity_analysis("all_findings", rater="nlp", n_resamples=40, seed=1,
                                   dawid_skene={"n_starts": 1})
-fig = forest_plot(result, statistic="sensitivity",
-                  findings=["Abnormal", "Atelectasis", "Cardiomegaly", "Nodule"])
+fig = reference_forest_plot(result, statistic="sensitivity",
+                            findings=["Abnormal", "Atelectasis", "Cardiomegaly", "Nodule"])
 
 # %%
 # The table behind the figure, one row per definition (Cardiomegaly):
