@@ -167,6 +167,24 @@ def test_positive_category_rule_and_specific_agreement():
     assert adj.specific_agreement([[0, 0], [0, 0], [0, 0]], category=0).statistic == 1.0
 
 
+def test_negative_agreement_is_on_the_vocabulary_s_negative_category():
+    # lower-case no/hedge/yes sorts as (hedge, no, yes): the known vocabulary NO < HEDGE < YES
+    # says "no" is the negative category, as "yes" is the positive one (adj.VOCABULARIES)
+    # -- not the first category, "hedge". Two readers, five units:
+    #   (no, no) (yes, yes) (no, hedge) (hedge, hedge) (yes, no)
+    # agreement on "no": 2 * 1 agreeing pair / 4 "no" reads = 0.5 (on "hedge" it would be
+    # 2 * 1 / 3 reads = 2/3)
+    r = Ratings.from_array([["no", "no"], ["yes", "yes"], ["no", "hedge"], ["hedge", "hedge"],
+                            ["yes", "no"]])
+    assert r.categories == ("hedge", "no", "yes")
+    t = quiet(adj.agreement_table, r, statistics=["positive_agreement", "negative_agreement"],
+              ci=None).table.set_index("statistic")["estimate"]
+    assert t["negative_agreement"] == pytest.approx(0.5)
+    # positive: 2 * 1 agreeing "yes" pair / 3 "yes" reads
+    assert t["positive_agreement"] == pytest.approx(2 / 3)
+    assert adj.specific_agreement(r, category="no").statistic == pytest.approx(0.5)
+
+
 # Each vocabulary's positive, by hand from the documented rule (adj.positive_category): a
 # known vocabulary's last category in any order or case, else the second of two, else none.
 SAME_POSITIVE = [

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ratings import Ratings, positive_category
+from ..ratings import Ratings, _label_text, known_vocabulary, positive_category
 from .patterns import count_patterns
 
 __all__ = ["Design"]
@@ -51,10 +51,21 @@ def _positive_index(categories: tuple, positive) -> int | None:
 
 
 def _negative_index(categories: tuple, positive: int | None) -> int | None:
+    """The negative category, the counterpart of :func:`~adjudicate.ratings.positive_category`.
+
+    Within a known vocabulary (:data:`~adjudicate.ratings.VOCABULARIES`, each listed from its
+    "absent" category to its positive one, matched as the home matches them: as text,
+    ignoring case), its first category (``no`` of ``hedge/no/yes``); else, of two
+    categories, the one that is not positive; else ``"NO"``, else the lowest category.
+    """
     if positive is None or len(categories) < 2:
         return None
+    vocab = known_vocabulary(categories)
+    if vocab is not None:
+        absent = _label_text(vocab[0]).lower()
+        found = [i for i, c in enumerate(categories) if _label_text(c).lower() == absent]
+        if found:
+            return found[0]
     if len(categories) == 2:
         return 1 - positive
-    if "NO" in categories:
-        return categories.index("NO")
-    return 0
+    return categories.index("NO") if "NO" in categories else 0
