@@ -60,7 +60,7 @@ from .resample import (
     resolve_clusters,
 )
 from .results import TableResult
-from .vote import VoteResult, apply_hedge, check_policy, decide
+from .vote import BINARY_HEDGE_POLICIES, VoteResult, apply_hedge, check_policy, decide
 
 __all__ = [
     "CELLS",
@@ -109,7 +109,7 @@ _UNDEFINED_WHEN = {
 
 Hedge = Literal["negative", "positive", "missing"]
 Ties = Literal["negative", "positive", "missing", "random"]
-_HEDGES = ("negative", "positive", "missing")
+_HEDGES = BINARY_HEDGE_POLICIES
 
 
 class UndefinedStatisticWarning(RuntimeWarning):

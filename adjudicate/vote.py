@@ -17,6 +17,7 @@ from .ratings import Ratings, as_ratings, positive_category
 from .resample import _check_seed, _fresh_seed, _sorted_codes
 
 __all__ = [
+    "BINARY_HEDGE_POLICIES",
     "HEDGE_POLICIES",
     "TIE_POLICIES",
     "OtherRule",
@@ -29,6 +30,8 @@ __all__ = [
 
 HEDGE_POLICIES = ("negative", "positive", "missing", "category")
 """What a HEDGE read counts as: NO, YES, not read at all, or its own middle category."""
+BINARY_HEDGE_POLICIES = tuple(p for p in HEDGE_POLICIES if p != "category")
+"""The HEDGE policies that leave two categories (NO/YES): 2x2 statistics, binary labels."""
 TIE_POLICIES = ("negative", "positive", "missing", "random")
 """What a tied vote gives: NO (lowest category), YES (highest), no label, a seeded pick."""
 HedgePolicy = Literal["negative", "positive", "missing", "category"]

@@ -151,6 +151,34 @@ def test_cli_policy_choices_retire_abstain(capsys):
     assert "invalid choice: 'abstain'" in capsys.readouterr().err
 
 
+def test_every_cli_policy_option_offers_the_vocabulary_in_its_order():
+    # every --hedge/--vote-hedge/--ties of every command (and sub-command) lists exactly the
+    # names of adjudicate.vote, in their order: all four HEDGE policies, or the three that
+    # leave NO/YES labels (all but "category"), and the four tie policies
+    import argparse
+
+    from adjudicate.cli import build_parser
+    from adjudicate.vote import BINARY_HEDGE_POLICIES, HEDGE_POLICIES, TIE_POLICIES
+
+    assert BINARY_HEDGE_POLICIES == ("negative", "positive", "missing")
+    seen = []
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, path + [name])
+            elif action.dest in ("hedge", "vote_hedge", "ties"):
+                seen.append((" ".join(path), action.dest, tuple(action.choices)))
+
+    walk(build_parser(), [])
+    assert len(seen) >= 10 and {p for p, _, _ in seen} >= {"agreement", "compare", "report",
+                                                           "reproduce four-findings", "vote"}
+    for path, dest, choices in seen:
+        allowed = (TIE_POLICIES,) if dest == "ties" else (HEDGE_POLICIES, BINARY_HEDGE_POLICIES)
+        assert choices in allowed, (path, dest, choices)
+
+
 # ------------------------------------------------------------------ one positive rule
 def test_positive_category_rule_and_specific_agreement():
     assert adj.positive_category(("NO", "YES")) == "YES"

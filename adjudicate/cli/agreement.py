@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 
+from ..vote import HEDGE_POLICIES
 from ._common import (
     PAPER_FORMATS,
     bootstrap_options,
@@ -31,7 +32,7 @@ def register(sub) -> None:
     g.add_argument("--findings", metavar="NAMES", help="comma-separated findings (default: all)")
     g.add_argument("--statistics", nargs="+", metavar="NAME",
                    help="statistics to report (names as in the output; default: the standard set)")
-    g.add_argument("--hedge", choices=("category", "negative", "positive", "missing"),
+    g.add_argument("--hedge", choices=HEDGE_POLICIES,
                    default="category",
                    help="HEDGE as the middle category NO < HEDGE < YES (default), recoded to "
                         "NO or YES, or treated as missing")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..vote import BINARY_HEDGE_POLICIES, TIE_POLICIES
 from ._common import (
     DATASET_CHOICES,
     bootstrap_options,
@@ -19,9 +20,9 @@ from ._common import (
 
 def policy_options(p) -> None:
     """``--hedge``, ``--ties`` and ``--cluster``: the vocabulary of every comparison."""
-    p.add_argument("--hedge", choices=("negative", "positive", "missing"), default="negative",
+    p.add_argument("--hedge", choices=BINARY_HEDGE_POLICIES, default="negative",
                    help="what a HEDGE read counts as (default: negative)")
-    p.add_argument("--ties", choices=("random", "negative", "positive", "missing"),
+    p.add_argument("--ties", choices=TIE_POLICIES,
                    default="random",
                    help="ties of majority votes: a seeded coin flip (default, the seed is "
                         "reported), NO, YES, or no label")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..vote import BINARY_HEDGE_POLICIES, HEDGE_POLICIES, TIE_POLICIES
 from ._common import DATASET_CHOICES
 
 
@@ -23,11 +24,11 @@ def register(sub) -> None:
                    help="rerun from a settings.json written by an earlier report (the same "
                         "seed and options; input files checked against their SHA-256)")
     r.add_argument("--readers", metavar="IDS", help="comma-separated reader panel")
-    r.add_argument("--hedge", choices=("category", "negative", "positive", "missing"),
+    r.add_argument("--hedge", choices=HEDGE_POLICIES,
                    default="category", help="HEDGE in the agreement statistics")
-    r.add_argument("--vote-hedge", choices=("negative", "positive", "missing"),
+    r.add_argument("--vote-hedge", choices=BINARY_HEDGE_POLICIES,
                    default="negative", help="HEDGE in votes and comparisons (default negative)")
-    r.add_argument("--ties", default=None, choices=("random", "negative", "positive", "missing"),
+    r.add_argument("--ties", default=None, choices=TIE_POLICIES,
                    help="tie policy of the votes (default: the package's default)")
     r.add_argument("--bootstrap", type=int, default=None, metavar="B",
                    help="bootstrap replicates (default 500: a quick look; use 2000+ for a paper)")

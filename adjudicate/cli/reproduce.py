@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..vote import BINARY_HEDGE_POLICIES
 from ._common import (
     PAPER_FORMATS,
     check_outputs,
@@ -34,7 +35,7 @@ def register(sub) -> None:
     ra.set_defaults(run=run_all)
     rf = rs.add_parser("four-findings", help="majority vote of the initial reads vs the "
                                              "adjudicated labels")
-    vote_options(rf, hedge=("negative", "positive", "missing"))  # the labels are NO/YES
+    vote_options(rf, hedge=BINARY_HEDGE_POLICIES)  # the labels are NO/YES
     rf.add_argument("--out", metavar="FILE",
                     help="write the majority-vote standard (one row per image) as CSV")
     format_option(rf)
