@@ -202,3 +202,22 @@ def test_forest_plot_reference_line_at_a_series_in_rows_layout():
     (seg,) = dashed
     # one short dashed segment per finding, at r1's estimate (.6 Mass, .4 Nodule)
     np.testing.assert_allclose([s[0, 0] for s in seg.get_segments()], [.6, .4])
+
+
+def test_kappa_heatmap_colour_bar_and_its_label_fit_the_figure():
+    # the widest colour-bar tick labels come with kappas down to -1 ("-0.75", "-1.00"): the
+    # bar, its labels and "Cohen's kappa (below diagonal)" must end inside the figure, with
+    # room to spare (they ended 0.02 in from the edge, clipped in some renderings)
+    pairs = pd.DataFrame({"finding": "X", "rater_1": ["a", "a", "b"],
+                          "rater_2": ["b", "c", "c"], "kappa": [-1.0, 0.5, 0.9],
+                          "n_units": 10})
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = kappa_heatmap(pairs)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.canvas.draw()
+    bar = fig.axes[-1]
+    assert bar.get_ylabel() == "Cohen's kappa (below diagonal)"
+    assert "\N{MINUS SIGN}0.75" in [t.get_text() for t in bar.get_yticklabels()]
+    right = fig.get_tightbbox(renderer).x1            # inches
+    assert right <= fig.get_figwidth() - 0.1, right

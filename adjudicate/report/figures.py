@@ -98,6 +98,9 @@ def _ordered(values: pd.Series, order: Sequence | None = None) -> list:
 
 
 # --------------------------------------------------------------------------- kappa heatmap
+_BAR_ROOM = 0.95
+"""Inches right of the panels: the colour bar (0.1), its ticks and tick labels, its label."""
+
 @_styled
 def kappa_heatmap(pairs, *, findings: Sequence[str] | None = None, ncols: int | None = None,
                   annotate: bool | None = None, reader_labels: dict | None = None) -> Figure:
@@ -158,12 +161,12 @@ def kappa_heatmap(pairs, *, findings: Sequence[str] | None = None, ncols: int | 
     labels = [(reader_labels or {}).get(r, s) for r, s in zip(readers, _short_labels(readers))]
     ncols = ncols or min(4 if n_r <= 8 else 2, len(findings))
     nrows = -(-len(findings) // ncols)
-    panel = (PAGE_WIDTH - 1.0) / ncols  # 1 in for the tick labels and the colour bar
+    panel = (PAGE_WIDTH - 1.2) / ncols  # 1.2 in for the tick labels and the colour bar
     width, height = PAGE_WIDTH, panel * nrows + 0.5
     fig = _figure(width, height)
     fig.set_layout_engine("none")  # a fixed grid: constrained layout costs seconds here
     axes = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw={
-        "left": 0.4 / width, "right": 1 - 0.75 / width, "bottom": 0.3 / height,
+        "left": 0.4 / width, "right": 1 - _BAR_ROOM / width, "bottom": 0.3 / height,
         "top": 1 - 0.45 / height, "wspace": 0.3, "hspace": 0.5})
     vals = table[value].to_numpy(dtype=float)
     vmin = min(0.0, np.nanmin(vals)) if np.isfinite(vals).any() else 0.0
@@ -195,7 +198,8 @@ def kappa_heatmap(pairs, *, findings: Sequence[str] | None = None, ncols: int | 
     for ax in axes.ravel()[len(findings):]:
         ax.set_visible(False)
     if image is not None:
-        cax = fig.add_axes((1 - 0.68 / width, 0.2, 0.1 / width, 0.6))
+        # the bar, its tick labels (up to "-0.75") and its label fit in _BAR_ROOM inches
+        cax = fig.add_axes((1 - (_BAR_ROOM - 0.1) / width, 0.2, 0.1 / width, 0.6))
         bar = fig.colorbar(image, cax=cax)
         bar.set_label("Cohen's kappa (below diagonal)")
     if annotate and "n_units" in table:

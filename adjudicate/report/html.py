@@ -455,7 +455,7 @@ summary{cursor:pointer;color:#225;margin:.4rem 0}
 
 def _png(fig) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150)
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", pad_inches=0.05)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
