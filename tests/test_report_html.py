@@ -145,6 +145,16 @@ def test_checklist_fills_counts_and_marks_the_rest(report):
 def test_settings_record_versions_and_hashes():
     s = report_settings("four-findings", seed=5)
     assert s["versions"]["adjudicate"] == adj.__version__
+    # exactly the runtime dependencies pyproject.toml declares (read here with tomllib):
+    # not the test-only peers (scikit-learn, krippendorff)
+    import tomllib
+    from pathlib import Path
+
+    with open(Path(__file__).resolve().parents[1] / "pyproject.toml", "rb") as f:
+        declared = tomllib.load(f)["project"]["dependencies"]
+    names = [re.match(r"[A-Za-z0-9._-]+", d).group(0) for d in declared]
+    assert list(s["versions"]) == ["adjudicate", "python", *names]
+    assert "scikit-learn" not in s["versions"] and "krippendorff" not in s["versions"]
     assert len(s["input_sha256"]) == 3
     assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in s["input_sha256"].values())
 

@@ -42,8 +42,6 @@ DEFAULT_RESAMPLES = 500
 ``n_resamples=2000`` or more (CLI ``--bootstrap``) for the numbers of a paper."""
 
 DATASETS = ("all-findings", "four-findings")
-_DEPENDENCIES = ("numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "krippendorff",
-                 "matplotlib", "tabulate", "jinja2")
 _AGREEMENT_FIGURE = ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha")
 SENSITIVITY_RESAMPLES = 40
 """Bootstrap replicates of the reference-definition section by default. Every replicate refits
@@ -61,11 +59,31 @@ def _sha256(path) -> str:
     return h.hexdigest()
 
 
+def _dependencies() -> list[str]:
+    """The runtime dependencies adjudicate declares (``[project] dependencies`` of
+    pyproject.toml, as its package metadata holds them), names only: extras (test, docs,
+    parquet) left out."""
+    import re
+
+    try:
+        requires = metadata.requires("adjudicate") or []
+    except metadata.PackageNotFoundError:  # a checkout that was never installed
+        import tomllib
+
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        if not pyproject.is_file():
+            return []
+        with open(pyproject, "rb") as f:
+            requires = tomllib.load(f)["project"]["dependencies"]
+    return [re.match(r"[A-Za-z0-9._-]+", r.strip()).group(0) for r in requires
+            if "extra" not in r.partition(";")[2]]
+
+
 def _versions() -> dict:
     import adjudicate
 
     out = {"adjudicate": adjudicate.__version__, "python": platform.python_version()}
-    for name in _DEPENDENCIES:
+    for name in _dependencies():
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
