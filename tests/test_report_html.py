@@ -182,6 +182,26 @@ def test_own_file_and_scores_without_evaluate(tmp_path, capsys):
         assert "the model section needs reference labels" in page
 
 
+def test_own_study_in_the_long_layout_is_read_by_the_generic_reader(tmp_path):
+    # a reader study of one's own, one row per read (unit, reader, finding, category,
+    # cluster): the report reads it as adjudicate.read_ratings does (an NIH-only reader
+    # refused it: "not a known readers file"), and audits what was read
+    ds = adj.load_dataset("four_findings")
+    own = ds.ratings.select(units=list(ds.ratings.units[:300])).to_frame()
+    path = tmp_path / "study.csv"
+    own.to_csv(path, index=False)
+    out = tmp_path / "out"
+    assert main(["report", str(path), "--out", str(out), "--bootstrap", "40", "--seed", "1",
+                 "--no-sensitivity"]) == 0
+    summary = pd.read_csv(out / "audit_study_summary.csv").set_index("item")["value"]
+    assert summary["format"] == "generic long (CSV)"
+    # counted here with pandas from the file itself
+    assert int(summary["units"]) == own["unit"].nunique() == 300
+    assert int(summary["patients"]) == own["cluster"].nunique()
+    assert int(summary["readers"]) == own["reader"].nunique()
+    assert (out / "agreement.csv").is_file() and (out / "comparison.csv").is_file()
+
+
 def test_cli_bad_source_is_one_line(capsys, tmp_path):
     assert main(["report", str(tmp_path / "nope.csv"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err

@@ -14,8 +14,9 @@ def register(sub) -> None:
                                       "agreement, readers and NLP vs the reference, model), "
                                       "its tables as CSV and its settings")
     r.add_argument("source", nargs="?", default=None, metavar="DATASET|FILE",
-                   help=f"{' or '.join(DATASET_CHOICES)} (default all-findings), or an "
-                        "individual-readers CSV")
+                   help=f"{' or '.join(DATASET_CHOICES)} (default all-findings), or your "
+                        "own reader study (an NIH individual-readers CSV, or any long or wide "
+                        "table of reads: CSV or Parquet)")
     r.add_argument("--scores", nargs="+", default=[], metavar="FILE",
                    help="model score files (the model section)")
     r.add_argument("--out", required=True, metavar="DIR",

@@ -125,7 +125,8 @@ def report_settings(source: str = "all-findings", *, scores=(), readers=None,
     Parameters
     ----------
     source : {"all-findings", "four-findings"} or path
-        A bundled dataset or an individual-readers file.
+        A bundled dataset, or a reader-study file of your own: an NIH individual-readers
+        file or any long or wide table of reads (:func:`adjudicate.read_ratings`).
     scores : sequence of path, optional
         Model score files (the model section).
     readers : sequence of str, optional
@@ -290,9 +291,11 @@ def collect_results(settings: dict) -> ReportResults:
     if bundled:
         ds = adj.load_dataset(name)
         ratings, readers_file = ds.ratings, adj.dataset_path(name, "readers")
-    else:
-        ds, readers_file = None, s["source"]
-        ratings = adj.read_readers(s["source"])
+    else:  # any reader study (long or wide, CSV or Parquet; NIH files by their format)
+        ds = None
+        ratings = adj.read_ratings(s["source"], require_reader=True)
+        nih = str(getattr(ratings.report, "format", "")).startswith("nih_")
+        readers_file = s["source"] if nih else ratings  # the NIH audit checks the file
     res.audits = [adj.audit(readers_file)]
     if s["readers"]:
         ratings = ratings.select(readers=s["readers"])
