@@ -444,7 +444,6 @@ def reference_forest_plot(result, *, statistic: str = "sensitivity", findings=No
 
     Examples
     --------
-    >>> import pandas as pd
     >>> t = pd.DataFrame({"finding": "Mass", "rater": "nlp",
     ...                   "reference": ["published", "majority", "dawid-skene-soft"],
     ...                   "statistic": "sensitivity", "estimate": [0.6, 0.7, 0.65],
