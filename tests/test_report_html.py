@@ -176,6 +176,11 @@ def test_own_file_and_scores_without_evaluate(tmp_path, capsys):
                  "1", "--method", "percentile", "--scores", str(path)]) == 0
     page = (tmp_path / "report.html").read_text()
     assert "nothing to reproduce" in page and "leave-one-out" in page
+    # --method percentile, but the comparison takes each statistic's default (kappa: BCa),
+    # and the note says so, as the method column does
+    comp = pd.read_csv(tmp_path / "comparison.csv")
+    assert set(comp.loc[comp.statistic == "kappa", "method"]) == {"bootstrap bca (patients)"}
+    assert "BCa bootstrap for kappa" in page and "percentile bootstrap for kappa" not in page
     if not hasattr(adj, "evaluate_model"):
         assert "no evaluate_model: model section skipped" in page
     else:  # an individual-readers file carries no reference labels to evaluate against

@@ -339,11 +339,12 @@ def collect_results(settings: dict) -> ReportResults:
 
     # readers (and the NLP labels) against the reference: proportions keep the package's
     # default interval (cluster-adjusted Wilson; the bootstrap under-covers at small counts,
-    # docs/coverage.md), kappa the bootstrap of the settings
+    # docs/coverage.md), kappa the BCa bootstrap: each statistic's default (method=None)
     compare_boot = {**boot, "method": None}
     res.notes["comparison"].append(
         "intervals: cluster-adjusted Wilson for proportions (sensitivity, specificity, PPV, "
-        f"NPV, agreement, prevalence), {s['method']} bootstrap for kappa")
+        "NPV, agreement, prevalence), BCa bootstrap for kappa (each statistic's default, "
+        "method=None; the method column of comparison.csv says which each row got)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if bundled:
