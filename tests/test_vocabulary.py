@@ -205,12 +205,13 @@ def test_negative_agreement_is_on_the_vocabulary_s_negative_category():
     r = Ratings.from_array([["no", "no"], ["yes", "yes"], ["no", "hedge"], ["hedge", "hedge"],
                             ["yes", "no"]])
     assert r.categories == ("hedge", "no", "yes")
-    t = quiet(adj.agreement_table, r, statistics=["positive_agreement", "negative_agreement"],
-              ci=None).table.set_index("statistic")["estimate"]
+    t = adj.agreement_table(r, statistics=["positive_agreement", "negative_agreement"],
+                            clusters="unit").table.set_index("statistic")["estimate"]
     assert t["negative_agreement"] == pytest.approx(0.5)
     # positive: 2 * 1 agreeing "yes" pair / 3 "yes" reads
     assert t["positive_agreement"] == pytest.approx(2 / 3)
-    assert adj.specific_agreement(r, category="no").statistic == pytest.approx(0.5)
+    assert adj.specific_agreement(r, category="no", clusters="unit").statistic == \
+        pytest.approx(0.5)
 
 
 # Each vocabulary's positive, by hand from the documented rule (adj.positive_category): a
