@@ -70,6 +70,7 @@ __all__ += [
 from .resample import (
     BootstrapResult,
     ClusterDesign,
+    ClusterJackknife,
     ConfidenceInterval,
     IndependentUnitsWarning,
     bootstrap_sums,
@@ -81,7 +82,8 @@ from .resample import (
 from .results import TableResult
 
 __all__ += [
-    "BootstrapResult", "ClusterDesign", "ConfidenceInterval", "IndependentUnitsWarning",
+    "BootstrapResult", "ClusterDesign", "ClusterJackknife", "ConfidenceInterval",
+    "IndependentUnitsWarning",
     "TableResult", "bootstrap_sums", "bootstrap_weights", "paired_difference",
     "resolve_clusters", "stack_statistics",
 ]

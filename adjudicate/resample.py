@@ -45,6 +45,7 @@ from ._lazy import ndtr, ndtri
 __all__ = [
     "BootstrapResult",
     "ClusterDesign",
+    "ClusterJackknife",
     "ConfidenceInterval",
     "IndependentUnitsWarning",
     "bootstrap_sums",
@@ -545,6 +546,87 @@ def _acceleration(jackknife: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / (6.0 * den**1.5), np.where(n > 0, 0.0, np.nan))
 
 
+class ClusterJackknife:
+    """Leave-one-cluster-out values kept once per distinct value, spread to clusters on demand.
+
+    At scale most clusters share their sums with many others, and so their jackknife values:
+    ``values[index[c, g]]`` is cluster ``c``'s value for the outputs of block ``g`` (a
+    finding; ``block`` says which block each distinct row belongs to). Holds ``n_clusters x blocks`` integers instead of ``n_clusters x outputs``
+    floats; ``np.asarray(j)`` (or :meth:`toarray`) gives the full ``(n_clusters,
+    *out_shape)`` array, and indexing or ``reshape`` work on it.
+
+    Examples
+    --------
+    Three clusters, one block of two outputs: clusters 0 and 2 share their values.
+
+    >>> j = ClusterJackknife(np.array([[0.5, 1.0], [0.7, 1.2]]), np.array([0, 0]),
+    ...                      np.array([[0], [1], [0]]), out_shape=(1, 2))
+    >>> j.shape
+    (3, 1, 2)
+    >>> np.asarray(j)[:, 0, 0].tolist()
+    [0.5, 0.7, 0.5]
+    >>> bool(np.allclose(j.acceleration(), _acceleration(np.asarray(j).reshape(3, -1))))
+    True
+    """
+
+    def __init__(self, values: np.ndarray, block: np.ndarray, index: np.ndarray,
+                 out_shape: tuple):
+        self.values, self.block, self.index = values, block, index
+        self.out_shape = tuple(out_shape)
+        for array in (values, block, index):
+            array.setflags(write=False)
+
+    @property
+    def shape(self) -> tuple:
+        return (self.index.shape[0], *self.out_shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    def __len__(self) -> int:
+        return self.index.shape[0]
+
+    def toarray(self) -> np.ndarray:
+        """The ``(n_clusters, *out_shape)`` array of every cluster's values."""
+        return self.values[self.index].reshape(self.shape)
+
+    def __array__(self, dtype=None, copy=None):
+        full = self.toarray()
+        return full if dtype is None else full.astype(dtype, copy=False)
+
+    def __getitem__(self, key):
+        return self.toarray()[key]
+
+    def reshape(self, *shape):
+        return self.toarray().reshape(*shape)
+
+    def acceleration(self) -> np.ndarray:
+        """BCa ``a`` of every output, from the distinct values weighted by their clusters."""
+        blocks, per, block_of = self.index.shape[1], self.values.shape[1], self.block
+        weight = np.bincount(self.index.ravel(), minlength=len(self.values)).astype(float)
+        valid = ~np.isnan(self.values)
+        v = np.where(valid, self.values, 0.0)
+        w = np.where(valid, weight[:, None], 0.0)              # (n_distinct, per)
+
+        def per_block(x):                                      # sums over rows of each block
+            out = np.zeros((blocks, per))
+            np.add.at(out, block_of, x)
+            return out
+
+        n = per_block(w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = per_block(w * v) / n
+            d = np.where(valid, mean[block_of] - v, 0.0)
+            num, den = per_block(w * d**3), per_block(w * d**2)
+            a = np.where(den > 0, num / (6.0 * den**1.5), np.where(n > 0, 0.0, np.nan))
+        return a.reshape(-1)
+
+
 def _bca_levels(z0, a, alpha: float):
     """Adjusted lower and upper probabilities (Efron & Tibshirani eq. 14.10) and where usable."""
     z_lo, z_hi = ndtri(alpha), ndtri(1 - alpha)
@@ -596,8 +678,10 @@ class BootstrapResult:
     distribution : ndarray, shape (n_resamples, *out_shape)
         The statistic on every replicate, kept for inspection. NaN where the statistic is
         undefined in a replicate (e.g. kappa when a resample has one category only).
-    jackknife : ndarray, shape (n_clusters, *out_shape), or None
-        Leave-one-cluster-out values (for the BCa acceleration); None if not computed.
+    jackknife : ndarray or ClusterJackknife, shape (n_clusters, *out_shape), or None
+        Leave-one-cluster-out values (for the BCa acceleration); None if not computed. A
+        :class:`ClusterJackknife` (the values of many clusters held once) when the engine
+        found that most clusters share theirs; ``np.asarray`` gives the full array.
     method : {"percentile", "bca"}
         The default interval method of :meth:`confidence_interval`.
     confidence_level : float
@@ -627,7 +711,7 @@ class BootstrapResult:
 
     estimate: float | np.ndarray
     distribution: np.ndarray
-    jackknife: np.ndarray | None
+    jackknife: np.ndarray | ClusterJackknife | None
     method: str
     confidence_level: float
     n_resamples: int
@@ -721,6 +805,8 @@ class BootstrapResult:
     @cached_property
     def _acceleration(self) -> np.ndarray:
         """BCa acceleration of every output, from the jackknife (computed once)."""
+        if isinstance(self.jackknife, ClusterJackknife):
+            return self.jackknife.acceleration()
         return _acceleration(self.jackknife.reshape(self.jackknife.shape[0], -1))
 
     def p_value(self, null: float = 0.0, *, method: Method | None = None):
@@ -998,7 +1084,8 @@ def _jackknife(by_cluster, total: np.ndarray, call: Callable, out_shape: tuple,
         full[pick] -= rows[start:stop]
         values = _finalize_rows(call, full.reshape(-1, n_stats), out_size, out_shape)
         distinct[start:stop] = values.reshape(-1, groups, out_per)[pick]
-    return distinct[inverse].reshape(n, out_size)
+    index = inverse.reshape(n, groups).astype(np.int32 if len(rows) < 2**31 else np.intp)
+    return ClusterJackknife(distinct, np.asarray(group, np.intp), index, out_shape)
 
 
 def _as_unit_stats(unit_stats, name: str = "unit_stats") -> np.ndarray:
@@ -1237,8 +1324,10 @@ def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_sha
     jackknife = _jackknife(by_cluster, total, call, out_shape, groups)
 
     distribution = distribution.reshape(n_resamples, *out_shape)
-    jackknife = jackknife.reshape(n_clusters, *out_shape)
-    for array in (estimate, distribution, jackknife):
+    if not isinstance(jackknife, ClusterJackknife):
+        jackknife = jackknife.reshape(n_clusters, *out_shape)
+        jackknife.setflags(write=False)
+    for array in (estimate, distribution):
         array.setflags(write=False)
     return BootstrapResult(
         estimate=_shaped(estimate, out_shape), distribution=distribution, jackknife=jackknife,

@@ -330,3 +330,20 @@ def test_acceleration_in_blocks_equals_the_textbook_formula(monkeypatch):
         den = (d**2).sum()
         expected.append((d**3).sum() / (6 * den**1.5) if den > 0 else 0.0)
     np.testing.assert_allclose(resample_module._acceleration(jack), expected, rtol=1e-10)
+
+
+def test_cluster_jackknife_is_the_full_jackknife_held_once():
+    # distinct values spread to clusters by index: the array, and the BCa acceleration from
+    # the weighted distinct values equals the textbook formula on the full array (NaN left out)
+    rng = np.random.default_rng(8)
+    values = rng.gamma(2.0, size=(7, 3))
+    values[2, 1] = np.nan
+    block = np.array([0, 0, 0, 1, 1, 1, 1])
+    index = np.c_[rng.integers(0, 3, 500), rng.integers(3, 7, 500)]
+    jack = resample_module.ClusterJackknife(values, block, index, out_shape=(2, 3))
+    full = np.asarray(jack)
+    assert full.shape == jack.shape == (500, 2, 3)
+    np.testing.assert_array_equal(full[:, 1], values[index[:, 1]])
+    np.testing.assert_array_equal(jack[10], full[10])
+    np.testing.assert_allclose(jack.acceleration(),
+                               resample_module._acceleration(full.reshape(500, -1)), rtol=1e-10)
