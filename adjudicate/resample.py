@@ -931,27 +931,35 @@ def _cluster_sums(stats: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.n
 
 @dataclass(frozen=True, eq=False)
 class GroupedSums:
-    """Sums within clusters held as distinct rows, block by block of columns (findings).
+    """Sums within clusters held as groups of clusters with equal sums, block by block.
 
-    The sums of cluster ``c`` in block ``g`` (columns ``g * m .. g * m + m - 1`` of the flat
-    sums) are ``table[g, group[c, g]]``. At scale most clusters share their sums with many
-    others (one or two images per patient, each showing one of a few dozen patterns), so this
-    holds ``clusters x blocks`` integers and ``blocks x distinct x m`` floats where
-    ``S_clusters`` would be ``clusters x blocks x m`` floats. A block of replicates is then the
-    count of draws of each distinct row (one ``bincount`` of ``group[draws]``) times
-    ``table``: the numbers of ``counts @ S_clusters`` for the same draws, up to the order of
-    floating-point additions. Built by :func:`adjudicate.agreement.bootstrap.cluster_sums`.
+    Blocks are sets of columns (findings) of width ``m``; a unit's sums in block ``g`` are one
+    of a few rows, ``rows[g, r]``. Clusters whose units show the same rows (as a multiset)
+    have the same sums and form a group. Cluster ``c``'s group in block ``g`` is
+    ``group[c, g]``, and group ``k`` holds ``members[:, k]`` units of each row (of its block).
+    So the sums of any weighting of the clusters are: weights summed by group (a sparse
+    product read in cluster order), then by row (``members``), then times ``rows``. This
+    holds ``clusters x blocks`` integers where ``S_clusters`` is ``clusters x blocks x m``
+    floats, and a replicate costs about ``clusters x blocks`` additions. The numbers are those
+    of ``counts @ S_clusters`` for the same draws, up to the order of floating-point
+    additions (here fixed: by row). Built by :func:`adjudicate.agreement.bootstrap.cluster_sums`.
 
     Attributes
     ----------
     group : ndarray of int, shape (n_clusters, n_blocks)
-        Row of ``table[g]`` holding cluster ``c``'s sums in block ``g``.
-    table : ndarray of float64, shape (n_blocks, n_distinct, m)
-        The distinct rows of each block (zero-padded to the longest block).
+        The group of each cluster in each block (groups numbered across blocks).
+    members : scipy.sparse.csc_matrix, shape (n_blocks x n_rows, n_groups)
+        How many units of each row (``g * n_rows + r``) a cluster of each group holds.
+    rows : ndarray of float64, shape (n_blocks, n_rows, m)
+        Each block's distinct unit rows (zero-padded to the longest block).
+    block : ndarray of int, shape (n_groups,)
+        The block of each group.
     """
 
     group: np.ndarray
-    table: np.ndarray
+    members: object
+    rows: np.ndarray
+    block: np.ndarray
 
     @property
     def n_clusters(self) -> int:
@@ -959,64 +967,71 @@ class GroupedSums:
 
     @property
     def n_stats(self) -> int:
-        return self.table.shape[0] * self.table.shape[2]
-
-    @property
-    def _flat_group(self) -> np.ndarray:
-        """``group`` offset by block: one index into ``table`` viewed as (blocks x distinct, m)."""
-        g, d = self.table.shape[:2]
-        return self.group + np.arange(g, dtype=np.intp) * d
+        return self.rows.shape[0] * self.rows.shape[2]
 
     @cached_property
-    def _members(self):
-        """``(blocks x distinct, n_clusters)`` 0/1 sparse matrix: which row each cluster has.
-
-        Column-compressed, one column per cluster (one entry per block): a product with it
-        reads the clusters in order and adds into the small distinct-row sums, which stay in
-        cache (gathering ``group[draws]`` instead jumps through ``group`` at random).
-        """
+    def _clusters_to_groups(self):
+        """``(n_groups, n_clusters)`` 0/1 sparse matrix, one column per cluster (one entry per
+        block): a product with it reads the clusters in order and adds into the groups' sums."""
         from scipy import sparse
-        (c, g), d = self.group.shape, self.table.shape[1]
-        rows = self._flat_group.ravel()
-        index = np.int32 if g * d < 2**31 and c * g < 2**31 else np.int64
-        return sparse.csc_matrix((np.ones(c * g), rows.astype(index, copy=False),
-                                  np.arange(0, c * g + 1, g, dtype=index)), shape=(g * d, c))
+        c, g = self.group.shape
+        n = self.members.shape[1]
+        index = np.int32 if n < 2**31 and c * g < 2**31 else np.int64
+        return sparse.csc_matrix((np.ones(c * g), self.group.ravel().astype(index, copy=False),
+                                  np.arange(0, c * g + 1, g, dtype=index)), shape=(n, c))
 
-    def _times_table(self, counts: np.ndarray) -> np.ndarray:
-        """Counts of the distinct rows ``(blocks x distinct, rows)`` to sums ``(rows, n_stats)``."""
-        g, d = self.table.shape[:2]
-        by_block = counts.reshape(g, d, -1).transpose(0, 2, 1)             # (G, rows, D)
-        sums = np.matmul(by_block, self.table)                             # (G, rows, m)
-        return sums.transpose(1, 0, 2).reshape(counts.shape[-1], -1)
+    def _times_rows(self, by_group: np.ndarray) -> np.ndarray:
+        """Weights of the groups ``(n_groups, k)`` to sums ``(k, n_stats)``: by row, then rows."""
+        g, r = self.rows.shape[:2]
+        by_row = (self.members @ by_group).reshape(g, r, -1).transpose(0, 2, 1)   # (G, k, R)
+        sums = np.matmul(by_row, self.rows)                                        # (G, k, m)
+        return sums.transpose(1, 0, 2).reshape(by_group.shape[1], -1)
 
     def total(self) -> np.ndarray:
         """Sums over all clusters, ``(n_stats,)``."""
-        g, d = self.table.shape[:2]
-        counts = np.bincount(self._flat_group.ravel(), minlength=g * d).astype(np.float64)
-        return self._times_table(counts[:, None])[0]
+        sizes = np.bincount(self.group.ravel(), minlength=self.members.shape[1])
+        return self._times_rows(sizes.astype(np.float64)[:, None])[0]
 
     def replicate_sums(self, draws: np.ndarray) -> np.ndarray:
         """Sums ``(rows, n_stats)`` of the replicates whose drawn clusters are the rows of
-        ``draws``: the clusters' counts, cluster-major, then the distinct rows' counts."""
+        ``draws``: the clusters' counts (cluster-major), then by group, row and rows."""
         b, c = draws.shape
         keys = draws * b
         keys += np.arange(b)[:, None]
         counts = np.bincount(keys.ravel(), minlength=c * b).reshape(c, b).astype(np.float64)
-        return self._times_table(self._members @ counts)
+        return self._times_rows(self._clusters_to_groups @ counts)
+
+    def group_sums(self, start: int, stop: int) -> np.ndarray:
+        """The sums of one cluster of each group ``start .. stop - 1`` in its block, ``(k, m)``."""
+        g, r, m = self.rows.shape
+        return self.members[:, start:stop].T @ self.rows.reshape(g * r, m)
 
     def distinct(self):
-        """``(rows, block, inverse)`` as :func:`_distinct_blocks` finds them, for the jackknife."""
-        g, d, m = self.table.shape
-        flat = self._flat_group
-        used = np.flatnonzero(np.bincount(flat.ravel(), minlength=g * d))
-        relabel = np.full(g * d, -1, np.intp)
-        relabel[used] = np.arange(len(used))
-        return self.table.reshape(g * d, m)[used], used // d, relabel[flat].ravel()
+        """``(rows, block, inverse)`` as :func:`_distinct_blocks` finds them, for the jackknife
+        (``rows`` computed block by block as the jackknife reads them)."""
+        return _GroupRows(self), self.block, self.group.ravel()
 
     def dense(self) -> np.ndarray:
         """``S_clusters`` itself, ``(n_clusters, n_stats)`` (for checks on small data)."""
-        g, d, m = self.table.shape
-        return self.table.reshape(g * d, m)[self._flat_group].reshape(self.n_clusters, -1)
+        g, m = self.rows.shape[0], self.rows.shape[2]
+        per_group = self.group_sums(0, self.members.shape[1])
+        out = np.zeros((self.n_clusters, g, m))
+        out[np.arange(self.n_clusters)[:, None], np.arange(g), :] = per_group[self.group]
+        return out.reshape(self.n_clusters, -1)
+
+
+class _GroupRows:
+    """The groups' sums, computed for the slices the jackknife asks for."""
+
+    def __init__(self, sums: GroupedSums):
+        self.sums = sums
+
+    def __len__(self) -> int:
+        return self.sums.members.shape[1]
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        start, stop, _ = rows.indices(len(self))
+        return self.sums.group_sums(start, stop)
 
 
 _DISTINCT_MIN_ROWS = 4096
@@ -1257,7 +1272,7 @@ def bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, *, cluste
         raise TypeError(f"finalize must be callable, got {type(finalize).__name__}")
     if isinstance(by_cluster, GroupedSums):
         _check_clusters(by_cluster.n_clusters, clustered)
-        stat_shape = (by_cluster.table.shape[0], by_cluster.table.shape[2])
+        stat_shape = (by_cluster.rows.shape[0], by_cluster.rows.shape[2])
         total = by_cluster.total()
         out_size = _vectorized(finalize, stat_shape)(total).size
         check_n_resamples(n_resamples, confidence_level, n_values=out_size)
@@ -1266,7 +1281,7 @@ def bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, *, cluste
             label=label or ("clusters" if clustered else "units"), n_resamples=n_resamples,
             seed=_fresh_seed(seed), method=method, confidence_level=confidence_level,
             progress=_Progress(progress, n_resamples), total=total,
-            groups=by_cluster.table.shape[0])
+            groups=by_cluster.rows.shape[0])
     stats = np.asarray(by_cluster, np.float64)
     _check_clusters(stats.shape[0], clustered)
     flat = stats.reshape(stats.shape[0], -1)

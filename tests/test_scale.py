@@ -287,12 +287,11 @@ def test_grouped_cluster_sums_equal_the_stacked_bootstrap(monkeypatch, clustered
     reference = plain(stats, r.codes, clusters, n_resamples=60, seed=4)
     dense, _ = bootstrap_module.cluster_sums(stats, r.codes, clusters)
     monkeypatch.setattr(bootstrap_module, "_DENSE_MAX_ELEMENTS", 0)
-    monkeypatch.setattr(bootstrap_module, "_GROUPED_MIN_RATIO", 1)
     grouped, _ = bootstrap_module.cluster_sums(stats, r.codes, clusters, grouped=True)
     assert isinstance(grouped, resample_module.GroupedSums)
     n_clusters = len(np.unique(r.clusters)) if clustered else r.n_units
     assert grouped.group.shape == (n_clusters, r.n_findings)
-    assert grouped.table.shape[1] < n_clusters / 2            # far fewer rows than clusters
+    assert grouped.members.shape[1] < n_clusters * r.n_findings / 2   # far fewer groups
     np.testing.assert_allclose(grouped.dense(), dense, **EXACT)
     np.testing.assert_allclose(grouped.total(), dense.sum(0), **EXACT)
     result = bootstrap_module.bootstrap_statistics(stats, r.codes, clusters=clusters,
@@ -307,7 +306,6 @@ def test_grouping_falls_back_to_dense_sums_when_keys_collide(monkeypatch):
     stats = [sum_statistic(n, r) for n in ("fleiss_kappa", "light_kappa")]
     reference = plain(stats, r.codes, r.clusters, n_resamples=40, seed=5)
     monkeypatch.setattr(bootstrap_module, "_DENSE_MAX_ELEMENTS", 0)
-    monkeypatch.setattr(bootstrap_module, "_GROUPED_MIN_RATIO", 1)
     monkeypatch.setattr(bootstrap_module, "_row_keys",
                         lambda n, which=0: np.zeros(n, np.uint64))
     sums, _ = bootstrap_module.cluster_sums(stats, r.codes, r.clusters, grouped=True)

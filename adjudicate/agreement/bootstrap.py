@@ -40,12 +40,9 @@ _STREAM_UNITS = 1 << 16
 """Units per block when summing rows by cluster: bounds the temporaries whatever the size."""
 
 _DENSE_MAX_ELEMENTS = 1 << 20
-"""Largest ``S_clusters`` (clusters x columns: 8 MiB) always kept dense. Beyond, the sums are
-held as distinct rows (:class:`~adjudicate.resample.GroupedSums`) where that is 4x smaller."""
-
-_GROUPED_MIN_RATIO = 4
-"""Grouped sums are used when the clusters outnumber the distinct rows of each finding this
-many times (the grouped form is then at least this many times smaller than ``S_clusters``)."""
+"""Largest ``S_clusters`` (clusters x columns: 8 MiB) kept dense (its product with the counts
+is then fastest). Beyond, the sums are held as groups of clusters with equal sums
+(:class:`~adjudicate.resample.GroupedSums`)."""
 
 _HASH_SEED = 20261127
 """Seed of the random 64-bit keys whose sums name a cluster's rows (the naming is checked)."""
@@ -77,7 +74,7 @@ def _row_keys(n_rows: int, which: int = 0) -> np.ndarray:
 
 def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray,
                   order: np.ndarray | None, n_clusters: int):
-    """The cluster sums as :class:`~adjudicate.resample.GroupedSums`; None if not smaller.
+    """The cluster sums as :class:`~adjudicate.resample.GroupedSums`, or None.
 
     A cluster's sums in a finding are fixed by the multiset of its units' rows (the distinct
     rows of the pattern table, :func:`_distinct_unit_rows`). A cluster of one unit is named by
@@ -85,13 +82,14 @@ def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray
     and clusters with one name form a group. Every cluster is then checked against the first
     of its group: same finding, same size and the same sum of a second, independent set of
     keys; if any differs (two multisets with one name, about ``2**-64`` likely for a pair)
-    the dense sums are used (None), as they are when the grouped form would not be
-    ``_GROUPED_MIN_RATIO`` times smaller. Two different multisets pass only if both sums
-    collide (about ``2**-128`` for a pair). All passes are linear in the units.
+    the dense sums are used (None). Two different multisets pass only if both sums collide
+    (about ``2**-128`` for a pair). All passes are linear in the units.
     """
+    from scipy import sparse
+
     from ..resample import GroupedSums
     u, f = columns.shape
-    row_of, rows, _ = _distinct_unit_rows(table)
+    row_of, rows, finding_of_row = _distinct_unit_rows(table)
     # each unit's global row, finding-major, units in cluster order: (F, U) int32
     seq = np.ascontiguousarray(columns.T)
     if order is not None:
@@ -115,8 +113,6 @@ def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray
     del seen
     block, rep = np.divmod(first, n_clusters)
     per_block = np.bincount(block, minlength=f)
-    if per_block.max() * _GROUPED_MIN_RATIO > n_clusters:
-        return None
     first_id = np.r_[0, np.cumsum(per_block)]
     ids = ids.reshape(f, n_clusters)
     if not ((ids >= first_id[:-1, None]) & (ids < first_id[1:, None])).all():
@@ -128,36 +124,22 @@ def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray
         if not (check[first[ids.ravel()]] == check).all():
             return None
         del check
-    group = np.ascontiguousarray((ids - first_id[:-1, None]).T)    # (C, F) local numbering
+    group = np.ascontiguousarray(ids.T).astype(np.int32 if len(first) < 2**31 else np.intp)
     del ids
-    # each group's row: the rows of its first cluster's units, summed in row order
-    out = np.zeros((f, int(per_block.max()), rows.shape[1]))
-    local = np.arange(len(first)) - first_id[block]
-    flat_seq = seq.ravel()
+    # each group's units, by row: the rows of its first cluster (padded row index per block)
+    n_rows = int(np.bincount(finding_of_row, minlength=f).max())
+    first_row = np.searchsorted(finding_of_row, np.arange(f))
+    padded = np.zeros((f, n_rows, rows.shape[1]))
+    local_row = np.arange(len(rows)) - first_row[finding_of_row]
+    padded[finding_of_row, local_row] = rows
     rep_sizes = sizes[rep]
-    for lo, hi in _group_blocks(rep_sizes, rows.shape[1]):
-        size = rep_sizes[lo:hi]
-        offsets = np.r_[0, np.cumsum(size)[:-1]]
-        where = np.repeat(starts[rep[lo:hi]] - offsets + block[lo:hi] * u, size)
-        which = flat_seq[where + np.arange(size.sum())].astype(np.int64)
-        which += np.repeat(np.arange(hi - lo, dtype=np.int64) * len(rows), size)
-        which.sort()                                  # within each group: order-free sums
-        which %= len(rows)
-        out[block[lo:hi], local[lo:hi]] = np.add.reduceat(rows[which], offsets, axis=0)
-    return GroupedSums(group=group.astype(np.int32 if out.shape[1] < 2**31 else np.intp),
-                       table=out)
-
-
-def _group_blocks(sizes: np.ndarray, width: int):
-    """Ranges of groups whose units hold about ``_STREAM_UNITS * 16`` values of width ``width``."""
-    ends = np.cumsum(sizes)
-    budget = max(1, (_STREAM_UNITS * 16) // max(width, 1))
-    lo = 0
-    while lo < len(sizes):
-        base = ends[lo - 1] if lo else 0
-        hi = max(lo + 1, int(np.searchsorted(ends, base + budget, side="right")))
-        yield lo, hi
-        lo = hi
+    where = np.repeat(starts[rep] - np.r_[0, np.cumsum(rep_sizes)[:-1]] + block * u, rep_sizes)
+    which = seq.ravel()[where + np.arange(rep_sizes.sum())]          # global rows
+    which = finding_of_row[which] * n_rows + local_row[which]
+    members = sparse.csc_matrix((np.ones(len(which)), which, np.r_[0, np.cumsum(rep_sizes)]),
+                                shape=(f * n_rows, len(first)))
+    members.sum_duplicates()
+    return GroupedSums(group=group, members=members, rows=padded, block=block)
 
 
 def _segments(sorted_clusters: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix]:
