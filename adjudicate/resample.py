@@ -613,10 +613,12 @@ class ClusterJackknife:
         v = np.where(valid, self.values, 0.0)
         w = np.where(valid, weight[:, None], 0.0)              # (n_distinct, per)
 
+        from scipy import sparse
+        one_hot = sparse.csr_matrix((np.ones(len(block_of)), (block_of, np.arange(len(block_of)))),
+                                    shape=(blocks, len(block_of)))
+
         def per_block(x):                                      # sums over rows of each block
-            out = np.zeros((blocks, per))
-            np.add.at(out, block_of, x)
-            return out
+            return one_hot @ x
 
         n = per_block(w)
         with np.errstate(invalid="ignore", divide="ignore"):
