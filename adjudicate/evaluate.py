@@ -49,8 +49,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
+from ._lazy import ndtr, ndtri
 from .ratings import _binary_value
 from .resample import (
     BootstrapResult,
