@@ -216,7 +216,7 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
         both = sums.reshape(*sums.shape[:-1], f, n_kept + unit_width)
         out: list = [None] * len(stats)
         for i, lo, hi in zip(by_pattern, edges[:-1], edges[1:]):
-            out[i] = both[..., inverse[lo:hi]]
+            out[i] = np.take(both, inverse[lo:hi], axis=-1)
         for i, lo, hi in zip(by_unit, unit_edges[:-1], unit_edges[1:]):
             out[i] = both[..., n_kept + lo:n_kept + hi]
         return out
