@@ -345,3 +345,24 @@ def test_cluster_jackknife_is_the_full_jackknife_held_once():
     np.testing.assert_array_equal(jack[10], full[10])
     np.testing.assert_allclose(jack.acceleration(),
                                resample_module._acceleration(full.reshape(500, -1)), rtol=1e-10)
+
+
+def test_grouped_bootstrap_does_not_depend_on_the_order_of_units(monkeypatch):
+    # patients numbered in sorted id order, groups in cluster order, each group's sums added
+    # by row: shuffling the units changes no number, not even in the last bit
+    r = synthetic(3000, n_readers=3)
+    monkeypatch.setattr(bootstrap_module, "_DENSE_MAX_ELEMENTS", 0)
+    perm = np.random.default_rng(1).permutation(r.n_units)
+    shuffled = Ratings(codes=r.codes[perm], categories=r.categories, units=r.units[perm],
+                       readers=r.readers, findings=r.findings,
+                       clusters=np.asarray(r.clusters)[perm])
+    results = []
+    for ratings in (r, shuffled):
+        stats = [sum_statistic(n, ratings) for n in DEFAULT_STATISTICS]
+        results.append(bootstrap_module.bootstrap_statistics(
+            stats, ratings.codes, clusters=ratings.clusters, n_resamples=50, seed=6))
+    a, b = results
+    np.testing.assert_array_equal(a.estimate, b.estimate)
+    np.testing.assert_array_equal(a.distribution, b.distribution)
+    for x, y in zip(a.confidence_interval(), b.confidence_interval()):
+        np.testing.assert_array_equal(x, y)
