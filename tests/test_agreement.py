@@ -729,6 +729,13 @@ def test_numeric_fast_path_equals_as_ratings():
         ([[1, 2], [3, None]], None), ([[1.0, 2.5], [np.nan, -1.0]], None),
         (np.array([[0, 1], [1, 1]]), [0, 1, 2]), (np.array([[2.0, np.nan], [0, 2]]), [2, 0]),
         (np.array([[True, False], [True, True]]), None), (np.array([[5, 7], [9, 5]]), None),
+        # whole numbers 0..127 take the byte path: labels that are their codes, labels that
+        # are not (1..5, gaps), declared unused categories, 0..40 (a bincount of bytes), a
+        # label past a byte, all missing, -0.0
+        ([[1, 2, None], [3, 5, 5], [None, 4, 1]], None), ([[0, 1], [1, None]], [0, 1]),
+        ([[0, 1], [1, None]], [1, 0, 7]), ([[3, 9], [9, None]], None),
+        (np.arange(41.0).reshape(-1, 1) * [1, 1], None), ([[0, 200], [1, None]], None),
+        ([[None, None], [None, None]], None), ([[-0.0, 1.0], [1.0, 0.0]], None),
     ]
     for data, cats in cases:
         arr = np.array(data, dtype=float) if not isinstance(data, np.ndarray) else data
@@ -741,6 +748,8 @@ def test_numeric_fast_path_equals_as_ratings():
         item_ratings(np.array([[1.0, 4.0]]), [1, 2])
     with pytest.raises(ValueError, match="not one of the categories"):
         item_ratings(np.array([[1.5, 4.0]]), [1.5, 2])
+    with pytest.raises(ValueError, match=r"value np.float64\(3.0\) is not one of"):
+        item_ratings(np.array([[1.0, np.nan], [3.0, 0.0]]), [0, 1])   # the first in row order
 
 
 def test_pattern_and_block_paths_agree(monkeypatch):

@@ -83,10 +83,10 @@ def item_ratings(data, categories: Sequence | None = None) -> Ratings:
 
 def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
     x = np.asarray(arr, dtype=np.float64)
-    present = ~np.isnan(x)
-    values = x[present]
-    if np.isinf(values).any():  # the same refusal as Ratings.from_array
-        check_labels(x.ravel(), present.ravel(), x.shape + (1,))
+    missing = np.isnan(x)
+    lo, hi = np.fmin.reduce(x, axis=None), np.fmax.reduce(x, axis=None)  # NaN: all missing
+    if np.isinf(lo) or np.isinf(hi):  # the same refusal as Ratings.from_array
+        check_labels(x.ravel(), ~missing.ravel(), x.shape + (1,))
     if categories is None:
         cat_values = None
         cats = None
@@ -100,6 +100,56 @@ def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
         cats = tuple(c.item() if isinstance(c, np.generic) else c for c in categories)
         if len(set(cat_values.tolist())) != len(cat_values):
             raise ValueError(f"categories repeat: {cats}")
+    codes = None
+    if lo >= 0 and hi < 128 and (cat_values is None or (
+            (cat_values >= 0) & (cat_values < 128) & (cat_values == np.floor(cat_values))).all()):
+        codes, cat_values = _byte_label_codes(x, missing, int(lo), int(hi), cat_values)
+    if codes is None:
+        codes, cat_values = _label_codes(x, missing, cat_values)
+    if cats is None:
+        labels = cat_values.astype(arr.dtype) if arr.dtype.kind in "biu" else cat_values
+        cats = tuple(v.item() for v in labels)
+    if codes is None:   # a value that is not a category: the first one in row order
+        values = x[~missing]
+        bad = np.isin(values, cat_values, invert=True)
+        raise ValueError(f"value {values[bad][0]!r} is not one of the categories {cats}")
+    u, r = x.shape
+    units = pd.RangeIndex(u)
+    return Ratings(codes=codes[:, :, None], categories=cats, units=units,
+                   readers=pd.RangeIndex(r), findings=pd.RangeIndex(1), meta=_no_meta(units))
+
+
+def _byte_label_codes(x: np.ndarray, missing: np.ndarray, lo: int, hi: int, cat_values):
+    """Codes of labels that are whole numbers 0..127 (``lo``, ``hi``: the smallest and largest
+    present), in a few passes over bytes: ``(codes, category values)``, ``(None, ...)`` when a
+    label is not a whole number (the general path decides) or not a declared category."""
+    with np.errstate(invalid="ignore"):
+        codes = x.astype(np.int8)                   # NaN casts to some byte, overwritten below
+    if not (np.equal(codes, x) | missing).all():    # a fractional label
+        return None, cat_values
+    np.bitwise_or(codes, np.negative(missing.view(np.int8)), out=codes)   # missing: -1
+    # which labels occur: lo and hi do; between them, one byte comparison per value
+    between = range(lo + 1, hi)
+    if len(between) <= 16:
+        used = [lo, *(v for v in between if (codes == v).any()), hi] if hi > lo else [lo]
+        used = np.array(used, np.int64)
+    else:
+        used = np.flatnonzero(np.bincount(codes.ravel().view(np.uint8), minlength=256)[:128])
+    if cat_values is None:
+        cat_values = used.astype(np.float64)
+    lut = np.full(256, MISSING, np.int8)            # byte -> code; 255 (missing) stays -1
+    lut[cat_values.astype(np.int64)] = np.arange(len(cat_values))
+    if (lut[used] == MISSING).any():
+        return None, cat_values
+    if not np.array_equal(lut[used], used):         # labels are not already their codes
+        codes = lut[codes.view(np.uint8)]
+    return codes, cat_values
+
+
+def _label_codes(x: np.ndarray, missing: np.ndarray, cat_values):
+    """Codes of any numeric labels (the general path): ``(codes or None, category values)``."""
+    present = ~missing
+    values = x[present]
     codes = np.full(x.shape, MISSING, dtype=np.int8)
     small = (values.size > 0 and values.min() >= 0 and values.max() < 1 << 16
              and (cat_values is None or ((cat_values >= 0) & (cat_values < 1 << 16)
@@ -122,16 +172,10 @@ def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
         pos = np.clip(np.searchsorted(ranked, values), 0, max(len(ranked) - 1, 0))
         bad = (ranked[pos] != values) if len(ranked) else np.ones(len(values), bool)
         mapped = order[pos] if len(ranked) else pos
-    if cats is None:
-        labels = cat_values.astype(arr.dtype) if arr.dtype.kind in "biu" else cat_values
-        cats = tuple(v.item() for v in labels)
     if bad.any():
-        raise ValueError(f"value {values[bad][0]!r} is not one of the categories {cats}")
+        return None, cat_values
     codes[present] = mapped
-    u, r = x.shape
-    units = pd.RangeIndex(u)
-    return Ratings(codes=codes[:, :, None], categories=cats, units=units,
-                   readers=pd.RangeIndex(r), findings=pd.RangeIndex(1), meta=_no_meta(units))
+    return codes, cat_values
 
 
 _NO_META: list = []
@@ -153,7 +197,17 @@ def coverage(codes: np.ndarray, n_categories: int | None = None) -> tuple[np.nda
         pairable = found.freq @ (found.counts.sum(1) >= 2)
     else:
         pairable = ((codes != MISSING).sum(1) >= 2).sum(0)
-    return pairable.astype(np.int64), (codes != MISSING).any(0).sum(0)
+    return pairable.astype(np.int64), _readers_with_reads(codes).sum(0)
+
+
+def _readers_with_reads(codes: np.ndarray, head: int = 1024) -> np.ndarray:
+    """``(codes != MISSING).any(0)``: whether each (reader, finding) has a read. The first
+    ``head`` units usually settle it, and a reduction along the units axis of a few narrow
+    columns is slow (about 15 ms per million units), so the rest is read only if needed."""
+    seen = (codes[:head] != MISSING).any(0)
+    if not seen.all() and len(codes) > head:
+        seen |= (codes[head:] != MISSING).any(0)
+    return seen
 
 
 def undefined_reason(components: dict, f: int, categories: tuple) -> str:
