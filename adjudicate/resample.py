@@ -224,6 +224,7 @@ def resolve_clusters(clusters=None, ratings=None, *, n_units: int | None = None,
         where = f"unit {unit_ids[i]!r}" if unit_ids is not None else f"unit {i}"
         raise ValueError(f"clusters must not be missing ({where} has no cluster id)")
     codes, n = _sorted_codes(ids)
+    codes.setflags(write=False)   # fixed once numbered: caches may know it by its identity
     return ClusterDesign(codes, n, label, True)
 
 

@@ -366,3 +366,34 @@ def test_grouped_bootstrap_does_not_depend_on_the_order_of_units(monkeypatch):
     np.testing.assert_array_equal(a.distribution, b.distribution)
     for x, y in zip(a.confidence_interval(), b.confidence_interval()):
         np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("kind", ["code", "count"])
+def test_cluster_gram_and_clusters_with_equal_pandas(kind):
+    # G_f = A_f' A_f with A_f the cluster x pattern counts (pandas crosstab), for unsorted
+    # patient ids with clusters of 1 to ~8 units (pairs found offset by offset); the clusters
+    # holding a flagged unit = pandas' any() per cluster, for flags that are a threshold on
+    # the number of reads (r >= 1, r >= 2: the counted units of every statistic, counted from
+    # each cluster's most-read unit) and for flags that are not (the pass over the units)
+    r = synthetic(300)
+    find = patterns_module.code_patterns if kind == "code" else patterns_module.count_patterns
+    found = find(r.codes, r.n_categories)
+    design = resample_module.resolve_clusters("patient", r)
+    assert not design.codes.flags.writeable
+    columns = found.unit_columns(r.codes)
+    gram = found.cluster_gram(r.codes, design.codes)
+    n_clusters, (f, p) = design.n_clusters, found.freq.shape
+    reads = found._reads()
+    for j in range(f):
+        a = pd.crosstab(design.codes, columns[:, j]).reindex(
+            index=range(n_clusters), columns=range(p), fill_value=0).to_numpy()
+        np.testing.assert_array_equal(gram[j], a.T @ a)
+    rng = np.random.default_rng(1)
+    for present in (reads[:, None] >= np.array([1, 2, 3]), reads[:, None] >= 2,
+                    rng.random((p, f)) < 0.5):
+        present = np.broadcast_to(present, (p, f))
+        flags = present[columns, np.arange(f)]
+        expected = pd.DataFrame(flags).groupby(design.codes).any().sum().to_numpy()
+        np.testing.assert_array_equal(found.clusters_with(r.codes, design.codes, present),
+                                      expected)
+    assert found._reads_threshold(np.broadcast_to(reads[:, None] >= 2, (p, f))) is not None

@@ -101,9 +101,9 @@ class Patterns:
         of a cluster with one pattern are two entries of 1 in a row (not summed: products
         and ``toarray`` add them, and summing them would cost more than every product).
         """
-        hit = self._memo.get("clusters")
-        if hit is not None and hit[0] is clusters and np.array_equal(hit[1], clusters):
-            return hit[2]
+        hit = _memo_hit(self._memo, "clusters", clusters)
+        if hit is not None:
+            return hit
         from scipy import sparse
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
         cluster_of, n_clusters = _grouping(clusters, u)
@@ -118,15 +118,15 @@ class Patterns:
         np.cumsum(np.tile(sizes, f), out=indptr[1:])
         members = sparse.csr_matrix((np.ones(u * f), indices, indptr),
                                     shape=(f * n_clusters, f * n_patterns))
-        self._memo["clusters"] = (clusters, np.array(clusters, copy=True), members)
+        _memo_keep(self._memo, "clusters", clusters, members)
         return members
 
     def _in_cluster_order(self, codes: np.ndarray, clusters):
         """Units sorted by cluster: their cluster numbers, pattern columns and where each
         cluster starts; kept for the last clusters asked for."""
-        hit = self._memo.get("order")
-        if hit is not None and hit[0] is clusters and np.array_equal(hit[1], clusters):
-            return hit[2]
+        hit = _memo_hit(self._memo, "order", clusters)
+        if hit is not None:
+            return hit
         u = codes.shape[0]
         cluster_of, n_clusters = _grouping(clusters, u)
         columns = self.unit_columns(codes)
@@ -135,7 +135,7 @@ class Patterns:
             cluster_of, columns = cluster_of[order], columns[order]
         starts = np.flatnonzero(np.r_[True, cluster_of[1:] != cluster_of[:-1]]) if u else None
         result = (cluster_of, n_clusters, columns, starts)
-        self._memo["order"] = (clusters, np.array(clusters, copy=True), result)
+        _memo_keep(self._memo, "order", clusters, result)
         return result
 
     def cluster_gram(self, codes: np.ndarray, clusters) -> np.ndarray | None:
@@ -148,47 +148,95 @@ class Patterns:
         cluster order, one pass per offset up to the largest cluster. None when patterns or
         clusters are too large for it to pay (then use :meth:`cluster_counts`).
         """
-        hit = self._memo.get("gram")
-        if hit is not None and hit[0] is clusters and np.array_equal(hit[1], clusters):
-            return hit[2]
+        hit = _memo_hit(self._memo, "gram", clusters)
+        if hit is not None:
+            return hit
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
         if n_patterns > 1024 or not u:
             return None
         cluster_of, _, columns, starts = self._in_cluster_order(codes, clusters)
-        largest = int(np.diff(np.r_[starts, u]).max())
-        if largest > 64:
+        if int(np.diff(np.r_[starts, u]).max()) > 64:
             return None
-        columns = columns.astype(np.int64)
-        offsets = np.arange(f, dtype=np.int64) * n_patterns * n_patterns
         size = f * n_patterns * n_patterns
+        key_type = np.int32 if size < 1 << 31 else np.int64
+        offsets = np.arange(f, dtype=key_type) * key_type(n_patterns * n_patterns)
         pairs = np.zeros(size, np.int64)
-        for d in range(1, largest):          # offsets within a cluster, not units or findings
-            same = np.flatnonzero(cluster_of[d:] == cluster_of[:-d])
-            a, b = columns[same], columns[same + d]
-            pairs += np.bincount((a * n_patterns + b + offsets).ravel(), minlength=size)
+        # units i and i + d share a cluster (units in cluster order) only if i and i + d - 1
+        # do: each offset looks only at the units that still have a partner, so the work is
+        # the number of pairs, not units x the largest cluster
+        first = np.flatnonzero(cluster_of[1:] == cluster_of[:-1])
+        for block in chunk_slices(len(first), 4 * f):           # blocks bound the memory
+            lead, d = first[block], 1
+            while len(lead):                # offsets within a cluster, not units or findings
+                a = columns[lead].astype(key_type, copy=False)
+                b = columns[lead + d]
+                pairs += np.bincount((a * key_type(n_patterns) + b + offsets).ravel(),
+                                     minlength=size)
+                d += 1
+                lead = lead[lead + d < u]
+                lead = lead[cluster_of[lead + d] == cluster_of[lead]]
         pairs = pairs.reshape(f, n_patterns, n_patterns)
         gram = (pairs + pairs.transpose(0, 2, 1)).astype(np.float64)
         diagonal = np.arange(n_patterns)
         gram[:, diagonal, diagonal] += self.freq          # each unit paired with itself
-        self._memo["gram"] = (clusters, np.array(clusters, copy=True), gram)
+        _memo_keep(self._memo, "gram", clusters, gram)
         return gram
 
     def clusters_with(self, codes: np.ndarray, clusters, present: np.ndarray) -> np.ndarray:
         """Per finding, how many clusters hold a unit whose pattern is flagged in ``present (P, F)``."""
-        hit = self._memo.get("seen")
-        if hit is None or hit[0] is not clusters or not np.array_equal(hit[1], clusters):
-            hit = (clusters, np.array(clusters, copy=True), {})
-            self._memo["seen"] = hit
-        seen = hit[2]
-        key = np.asarray(present, bool).tobytes()
+        seen = _memo_hit(self._memo, "seen", clusters)
+        if seen is None:
+            seen = {}
+            _memo_keep(self._memo, "seen", clusters, seen)
+        present = np.asarray(present, bool)
+        key = present.tobytes()
         if key not in seen:
             f = self.freq.shape[0]
             if not codes.shape[0]:
                 return np.zeros(f, np.int64)
-            _, _, columns, starts = self._in_cluster_order(codes, clusters)
-            flags = np.asarray(present, bool)[columns, np.arange(f)]      # (u, F), by cluster
-            seen[key] = np.logical_or.reduceat(flags, starts, axis=0).sum(0)
+            threshold = self._reads_threshold(present)
+            if threshold is not None:
+                # flagged = read at least t_f times: clusters whose most-read unit reaches it
+                most = self._clusters_by_most_reads(codes, clusters)          # (F, R + 1)
+                seen[key] = (most * (np.arange(most.shape[1]) >= threshold[:, None])).sum(1)
+            else:
+                _, _, columns, starts = self._in_cluster_order(codes, clusters)
+                flags = present[columns, np.arange(f)]                       # (u, F), by cluster
+                seen[key] = np.logical_or.reduceat(flags, starts, axis=0).sum(0)
         return seen[key]
+
+    def _reads(self) -> np.ndarray:
+        """Number of reads of each pattern, ``(P,)``."""
+        if self.counts is not None:
+            return self.counts.sum(1)
+        return (self.codes >= 0).sum(1)
+
+    def _reads_threshold(self, present: np.ndarray) -> np.ndarray | None:
+        """``t (F,)`` with ``present[p, f] == (reads_p >= t_f)`` on the patterns each finding
+        shows, if ``present`` is such a threshold (as every statistic's 'counted' is)."""
+        reads = self._reads()
+        shown = self.freq.T > 0                                             # (P, F)
+        big = reads.max(initial=0) + 1
+        threshold = np.where(present & shown, reads[:, None], big).min(0)   # (F,)
+        if ((reads[:, None] >= threshold) == present)[shown].all():
+            return threshold
+        return None
+
+    def _clusters_by_most_reads(self, codes: np.ndarray, clusters) -> np.ndarray:
+        """How many clusters have ``r`` as the largest number of reads of one of their units,
+        per finding: ``(F, R + 1)``, built once per clusters."""
+        hit = _memo_hit(self._memo, "most_reads", clusters)
+        if hit is not None:
+            return hit
+        _, _, columns, starts = self._in_cluster_order(codes, clusters)
+        reads = self._reads().astype(np.int16)
+        width = int(reads.max(initial=0)) + 1
+        f = self.freq.shape[0]
+        most = np.maximum.reduceat(reads[columns.T], starts, axis=1)       # (F, C)
+        most = most + (np.arange(f, dtype=np.int32) * width)[:, None]
+        out = np.bincount(most.ravel(), minlength=f * width).reshape(f, width)
+        _memo_keep(self._memo, "most_reads", clusters, out)
+        return out
 
     def evaluate(self, on_counts, on_codes, *args):
         """A per-unit function on every pattern: ``(P, F, ...)``."""
@@ -203,6 +251,34 @@ class Patterns:
             return on_counts(n, *args)
         c = np.ascontiguousarray(np.broadcast_to(self.codes[:, :, None], (*self.codes.shape, f)))
         return on_codes(c, *args)
+
+
+def _memo_hit(memo: dict, name: str, clusters):
+    """What ``memo`` keeps under ``name`` for these clusters, or None. A read-only array is
+    known by its identity; a writable one is compared with the copy kept of it."""
+    hit = memo.get(name)
+    if hit is None or hit[0] is not clusters:
+        return None
+    if hit[1] is not None and not np.array_equal(hit[1], clusters):
+        return None
+    return hit[2]
+
+
+def _memo_keep(memo: dict, name: str, clusters, value) -> None:
+    frozen = isinstance(clusters, np.ndarray) and _read_only(clusters)
+    memo[name] = (clusters, None if frozen else np.array(clusters, copy=True), value)
+
+
+def _read_only(array: np.ndarray) -> bool:
+    """No writable array shares this one's memory (it and every array it views are read-only,
+    down to one that owns its data)."""
+    while isinstance(array, np.ndarray):
+        if array.flags.writeable:
+            return False
+        if array.base is None:
+            return True
+        array = array.base
+    return False
 
 
 def _find_patterns(codes: np.ndarray, n_raw: int, encode, decode) -> Patterns:
