@@ -368,13 +368,14 @@ def test_grouped_bootstrap_does_not_depend_on_the_order_of_units(monkeypatch):
         np.testing.assert_array_equal(x, y)
 
 
-@pytest.mark.parametrize("kind", ["code", "count"])
-def test_cluster_gram_and_clusters_with_equal_pandas(kind):
+@pytest.mark.parametrize("kind,block", [("code", 1 << 17), ("count", 1 << 17), ("code", 7)])
+def test_cluster_gram_and_clusters_with_equal_pandas(kind, block, monkeypatch):
     # G_f = A_f' A_f with A_f the cluster x pattern counts (pandas crosstab), for unsorted
     # patient ids with clusters of 1 to ~8 units (pairs found offset by offset); the clusters
-    # holding a flagged unit = pandas' any() per cluster, for flags that are a threshold on
-    # the number of reads (r >= 1, r >= 2: the counted units of every statistic, counted from
-    # each cluster's most-read unit) and for flags that are not (the pass over the units)
+    # holding a flagged unit = pandas' any() per cluster, for flags that few units miss
+    # (r >= 1, r >= 2: the counted units of every statistic) and many miss (random flags);
+    # in one block of units and in blocks of a few clusters
+    monkeypatch.setattr(patterns_module, "_GRAM_UNITS", block)
     r = synthetic(300)
     find = patterns_module.code_patterns if kind == "code" else patterns_module.count_patterns
     found = find(r.codes, r.n_categories)
@@ -383,7 +384,7 @@ def test_cluster_gram_and_clusters_with_equal_pandas(kind):
     columns = found.unit_columns(r.codes)
     gram = found.cluster_gram(r.codes, design.codes)
     n_clusters, (f, p) = design.n_clusters, found.freq.shape
-    reads = found._reads()
+    reads = (found.codes >= 0).sum(1) if kind == "code" else found.counts.sum(1)
     for j in range(f):
         a = pd.crosstab(design.codes, columns[:, j]).reindex(
             index=range(n_clusters), columns=range(p), fill_value=0).to_numpy()
@@ -396,4 +397,40 @@ def test_cluster_gram_and_clusters_with_equal_pandas(kind):
         expected = pd.DataFrame(flags).groupby(design.codes).any().sum().to_numpy()
         np.testing.assert_array_equal(found.clusters_with(r.codes, design.codes, present),
                                       expected)
-    assert found._reads_threshold(np.broadcast_to(reads[:, None] >= 2, (p, f))) is not None
+
+
+@pytest.mark.parametrize("n_units", [40, 20000])
+def test_count_patterns_from_code_patterns_equal_a_pass_over_units(n_units):
+    # count patterns summed from the reader-code patterns = found by encoding every unit's
+    # counts (the path when code patterns are too many): frequencies, counts, lookup, and
+    # each unit's column (20000 units: every code pattern occurs, ids serve as columns)
+    from functools import partial
+    r = synthetic(n_units)
+    k, n_raw = r.n_categories, (r.n_readers + 1) ** r.n_categories
+    derived = patterns_module.count_patterns(r.codes, k)
+    assert "derived" in derived._memo
+    decode = partial(lambda ids, base: {"counts": (ids[:, None] // base ** np.arange(k)) % base},
+                     base=r.n_readers + 1)
+    direct = patterns_module._find_patterns(
+        r.codes, n_raw, partial(patterns_module._count_ids, n_categories=k), decode)
+    np.testing.assert_array_equal(derived.freq, direct.freq)
+    np.testing.assert_array_equal(derived.counts, direct.counts)
+    np.testing.assert_array_equal(derived.lookup, direct.lookup)
+    np.testing.assert_array_equal(derived.unit_columns(r.codes), direct.unit_columns(r.codes))
+    by_codes = patterns_module.code_patterns(r.codes, k)
+    expected = by_codes.lookup[patterns_module._code_ids(r.codes, k)]
+    np.testing.assert_array_equal(by_codes.unit_columns(r.codes), expected)
+
+
+def test_reader_pairs_found_past_the_first_units():
+    # the first 1024 units settle the reader pairs only if they hold every pair: here
+    # readers 2 and 3 read a unit together only at unit 2000, and 0 and 3 never do
+    from adjudicate.agreement.cohen import reader_pairs
+    codes = np.full((3000, 4, 2), -1, np.int8)
+    codes[:, :3, 0] = 1
+    codes[2000, 2:, 1] = 0
+    codes[2000, :2, 0] = -1                      # unit 2000: readers 2 and 3 only
+    codes[2500, 3, 0] = 1                        # reader 3 with readers 0-2 on finding 0 ...
+    codes[2500, 0, :] = -1                       # ... but not reader 0
+    assert reader_pairs(codes).tolist() == [[0, 1], [0, 2], [1, 2], [1, 3], [2, 3]]
+    assert reader_pairs(codes[:1024]).tolist() == [[0, 1], [0, 2], [1, 2]]

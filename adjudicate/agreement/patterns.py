@@ -39,6 +39,9 @@ def chunk_slices(n_units: int, per_unit: int):
         yield slice(start, min(start + size, n_units))
 
 
+_GRAM_UNITS = 1 << 17
+"""Units per block of the passes in cluster order (their temporaries stay in cache)."""
+
 _MAX_CODE_PATTERNS = 1 << 13
 """Largest ``(k + 1)^R`` for which rater-specific sums go through reader-code patterns."""
 
@@ -83,10 +86,17 @@ class Patterns:
         columns = self._memo.get("columns")
         if columns is None:
             ids = self._memo.pop("ids", None)
-            columns = np.empty((codes.shape[0], codes.shape[2]), np.int32)
-            for block in chunk_slices(codes.shape[0], 3 * codes.shape[1] * codes.shape[2]):
-                found = self.encode(codes[block]) if ids is None else ids[block]
-                columns[block] = self.lookup[found]
+            derived = self._memo.get("derived")
+            if derived is not None:      # counts of reader-code patterns: a lookup per unit
+                by_codes, to_counts = derived
+                columns = to_counts[by_codes.unit_columns(codes)]
+            elif ids is not None and len(self.lookup) == self.freq.shape[1]:
+                columns = ids            # every possible pattern occurs: ids are columns
+            else:
+                columns = np.empty((codes.shape[0], codes.shape[2]), np.int32)
+                for block in chunk_slices(codes.shape[0], 3 * codes.shape[1] * codes.shape[2]):
+                    found = self.encode(codes[block]) if ids is None else ids[block]
+                    columns[block] = self.lookup[found]
             self._memo["columns"] = columns
         return columns
 
@@ -122,19 +132,33 @@ class Patterns:
         return members
 
     def _in_cluster_order(self, codes: np.ndarray, clusters):
-        """Units sorted by cluster: their cluster numbers, pattern columns and where each
-        cluster starts; kept for the last clusters asked for."""
+        """Units sorted by cluster, kept for the last clusters asked for: ``(starts, sizes,
+        flat, blocks)``, where each cluster starts and its number of units; each unit's
+        pattern as a column of the flattened ``(F * P)`` tables, ``flat[f, i] = f * P +
+        column`` (int32, finding-major: passes over units run along rows); and blocks of
+        about ``_GRAM_UNITS`` units of whole clusters (slices of cluster numbers)."""
         hit = _memo_hit(self._memo, "order", clusters)
         if hit is not None:
             return hit
-        u = codes.shape[0]
-        cluster_of, n_clusters = _grouping(clusters, u)
+        u, (f, n_patterns) = codes.shape[0], self.freq.shape
+        cluster_of, _ = _grouping(clusters, u)
         columns = self.unit_columns(codes)
         if u > 1 and np.any(cluster_of[1:] < cluster_of[:-1]):
             order = np.argsort(cluster_of, kind="stable")
             cluster_of, columns = cluster_of[order], columns[order]
-        starts = np.flatnonzero(np.r_[True, cluster_of[1:] != cluster_of[:-1]]) if u else None
-        result = (cluster_of, n_clusters, columns, starts)
+        new = np.empty(u, bool)
+        new[:1] = True
+        np.not_equal(cluster_of[1:], cluster_of[:-1], out=new[1:])
+        starts = np.flatnonzero(new)
+        sizes = np.diff(starts, append=u)
+        cuts = np.unique(np.searchsorted(starts, np.arange(0, u, _GRAM_UNITS)))
+        blocks = [slice(a, b) for a, b in zip(cuts, [*cuts[1:], len(starts)])]
+        flat = np.empty((f, u), np.int32)
+        shift = (np.arange(f, dtype=np.int32) * np.int32(n_patterns))[:, None]
+        for block in blocks:            # transposed in blocks that stay in cache
+            units = slice(starts[block.start], starts[block.stop - 1] + sizes[block.stop - 1])
+            np.add(columns[units].T, shift, out=flat[:, units])
+        result = (starts, sizes, flat, blocks)
         _memo_keep(self._memo, "order", clusters, result)
         return result
 
@@ -145,7 +169,8 @@ class Patterns:
         statistic's cluster-robust variance costs ``P^2`` per finding instead of a pass over
         the units. ``G_f[p, q]`` counts the ordered pairs of units (a unit with itself
         included) of one cluster showing patterns ``p`` and ``q``: built from the units in
-        cluster order, one pass per offset up to the largest cluster. None when patterns or
+        cluster order, in blocks of whole clusters, one offset at a time up to the largest
+        cluster among the units that have a partner that far on. None when patterns or
         clusters are too large for it to pay (then use :meth:`cluster_counts`).
         """
         hit = _memo_hit(self._memo, "gram", clusters)
@@ -154,27 +179,33 @@ class Patterns:
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
         if n_patterns > 1024 or not u:
             return None
-        cluster_of, _, columns, starts = self._in_cluster_order(codes, clusters)
-        if int(np.diff(np.r_[starts, u]).max()) > 64:
+        starts, sizes, flat, blocks = self._in_cluster_order(codes, clusters)
+        if int(sizes.max()) > 64:
             return None
         size = f * n_patterns * n_patterns
         key_type = np.int32 if size < 1 << 31 else np.int64
-        offsets = np.arange(f, dtype=key_type) * key_type(n_patterns * n_patterns)
+        shift = (np.arange(f, dtype=key_type) * key_type(n_patterns))[:, None]
         pairs = np.zeros(size, np.int64)
-        # units i and i + d share a cluster (units in cluster order) only if i and i + d - 1
-        # do: each offset looks only at the units that still have a partner, so the work is
-        # the number of pairs, not units x the largest cluster
-        first = np.flatnonzero(cluster_of[1:] == cluster_of[:-1])
-        for block in chunk_slices(len(first), 4 * f):           # blocks bound the memory
-            lead, d = first[block], 1
-            while len(lead):                # offsets within a cluster, not units or findings
-                a = columns[lead].astype(key_type, copy=False)
-                b = columns[lead + d]
-                pairs += np.bincount((a * key_type(n_patterns) + b + offsets).ravel(),
-                                     minlength=size)
-                d += 1
-                lead = lead[lead + d < u]
-                lead = lead[cluster_of[lead + d] == cluster_of[lead]]
+        for block in blocks:                # blocks of units, for the cache
+            first = starts[block.start]
+            size_b = sizes[block]
+            unit = slice(first, starts[block.stop - 1] + size_b[-1])
+            # units with at least d units after them in their cluster have a partner d on;
+            # ordered by that number, those are a prefix of one list for every d
+            after = (np.repeat((starts[block] + size_b - first).astype(np.int32), size_b)
+                     - np.arange(1, unit.stop - first + 1, dtype=np.int32)).astype(np.int8)
+            lead = np.flatnonzero(after > 0)
+            lead = lead[np.argsort(-after[lead], kind="stable")]
+            n_lead = np.cumsum(np.bincount(after[lead], minlength=65)[::-1])[::-1]
+            local = flat[:, unit]
+            # pair (p, q) of finding f: f P^2 + p P + q = (f P + p) P + (f P + q) - f P
+            left = np.take(local, lead, axis=1).astype(key_type, copy=False)
+            left = left * key_type(n_patterns) - shift
+            keys = [left[:, :n_lead[d]] + np.take(local, lead[:n_lead[d]] + d, axis=1)
+                    for d in range(1, int(size_b.max()))]   # offsets, not units or findings
+            if keys:
+                keys = np.concatenate([k.ravel() for k in keys])
+                pairs += np.bincount(keys, minlength=size)
         pairs = pairs.reshape(f, n_patterns, n_patterns)
         gram = (pairs + pairs.transpose(0, 2, 1)).astype(np.float64)
         diagonal = np.arange(n_patterns)
@@ -183,7 +214,12 @@ class Patterns:
         return gram
 
     def clusters_with(self, codes: np.ndarray, clusters, present: np.ndarray) -> np.ndarray:
-        """Per finding, how many clusters hold a unit whose pattern is flagged in ``present (P, F)``."""
+        """Per finding, how many clusters hold a unit whose pattern is flagged in ``present (P, F)``.
+
+        Every cluster but those whose units all show unflagged patterns: the units of
+        unflagged patterns are found in one pass and grouped by cluster (few, usually: a
+        statistic's counted units are those read once or twice).
+        """
         seen = _memo_hit(self._memo, "seen", clusters)
         if seen is None:
             seen = {}
@@ -191,52 +227,28 @@ class Patterns:
         present = np.asarray(present, bool)
         key = present.tobytes()
         if key not in seen:
-            f = self.freq.shape[0]
-            if not codes.shape[0]:
+            u, f = codes.shape[0], self.freq.shape[0]
+            if not u:
                 return np.zeros(f, np.int64)
-            threshold = self._reads_threshold(present)
-            if threshold is not None:
-                # flagged = read at least t_f times: clusters whose most-read unit reaches it
-                most = self._clusters_by_most_reads(codes, clusters)          # (F, R + 1)
-                seen[key] = (most * (np.arange(most.shape[1]) >= threshold[:, None])).sum(1)
+            starts, sizes, flat, blocks = self._in_cluster_order(codes, clusters)
+            n_seg = len(starts)
+            unflagged = ~present.T.ravel()
+            found = []
+            for block in blocks:            # blocks of units, for the cache
+                unit = slice(starts[block.start], starts[block.stop - 1] + sizes[block.stop - 1])
+                hit = np.flatnonzero(np.take(unflagged, flat[:, unit]))
+                finding, at = np.divmod(hit, unit.stop - unit.start)
+                found.append((finding, at + unit.start))
+            finding = np.concatenate([a for a, _ in found])
+            unit = np.concatenate([b for _, b in found])
+            if len(unit) <= n_seg:
+                seg = np.searchsorted(starts, unit, side="right") - 1
             else:
-                _, _, columns, starts = self._in_cluster_order(codes, clusters)
-                flags = present[columns, np.arange(f)]                       # (u, F), by cluster
-                seen[key] = np.logical_or.reduceat(flags, starts, axis=0).sum(0)
+                seg = np.repeat(np.arange(n_seg), sizes)[unit]
+            cell, count = np.unique(finding * n_seg + seg, return_counts=True)
+            empty = cell[count == sizes[cell % n_seg]] // n_seg   # all units unflagged
+            seen[key] = n_seg - np.bincount(empty, minlength=f)
         return seen[key]
-
-    def _reads(self) -> np.ndarray:
-        """Number of reads of each pattern, ``(P,)``."""
-        if self.counts is not None:
-            return self.counts.sum(1)
-        return (self.codes >= 0).sum(1)
-
-    def _reads_threshold(self, present: np.ndarray) -> np.ndarray | None:
-        """``t (F,)`` with ``present[p, f] == (reads_p >= t_f)`` on the patterns each finding
-        shows, if ``present`` is such a threshold (as every statistic's 'counted' is)."""
-        reads = self._reads()
-        shown = self.freq.T > 0                                             # (P, F)
-        big = reads.max(initial=0) + 1
-        threshold = np.where(present & shown, reads[:, None], big).min(0)   # (F,)
-        if ((reads[:, None] >= threshold) == present)[shown].all():
-            return threshold
-        return None
-
-    def _clusters_by_most_reads(self, codes: np.ndarray, clusters) -> np.ndarray:
-        """How many clusters have ``r`` as the largest number of reads of one of their units,
-        per finding: ``(F, R + 1)``, built once per clusters."""
-        hit = _memo_hit(self._memo, "most_reads", clusters)
-        if hit is not None:
-            return hit
-        _, _, columns, starts = self._in_cluster_order(codes, clusters)
-        reads = self._reads().astype(np.int16)
-        width = int(reads.max(initial=0)) + 1
-        f = self.freq.shape[0]
-        most = np.maximum.reduceat(reads[columns.T], starts, axis=1)       # (F, C)
-        most = most + (np.arange(f, dtype=np.int32) * width)[:, None]
-        out = np.bincount(most.ravel(), minlength=f * width).reshape(f, width)
-        _memo_keep(self._memo, "most_reads", clusters, out)
-        return out
 
     def evaluate(self, on_counts, on_codes, *args):
         """A per-unit function on every pattern: ``(P, F, ...)``."""
@@ -347,8 +359,32 @@ def count_patterns(codes: np.ndarray, n_categories: int) -> Patterns | None:
     def decode(ids):
         return {"counts": (ids[:, None] // (n_readers + 1) ** np.arange(k)) % (n_readers + 1)}
 
-    return _cached("counts", codes, k, lambda: _find_patterns(
-        codes, n_raw, partial(_count_ids, n_categories=k), decode))
+    encode = partial(_count_ids, n_categories=k)
+
+    def build():
+        by_codes = code_patterns(codes, k)
+        if by_codes is None:
+            return _find_patterns(codes, n_raw, encode, decode)
+        return _counts_of_code_patterns(by_codes, k, n_raw, encode, decode)
+
+    return _cached("counts", codes, k, build)
+
+
+def _counts_of_code_patterns(by_codes: Patterns, k: int, n_raw: int, encode, decode) -> Patterns:
+    """The count patterns from the reader-code patterns (each code vector's category counts),
+    with no pass over the units: the frequencies are those of the code patterns, summed."""
+    f = by_codes.freq.shape[0]
+    counts = (by_codes.codes[:, :, None] == np.arange(k)).sum(1)          # (Pc, k)
+    raw = counts @ (by_codes.codes.shape[1] + 1) ** np.arange(k)          # count id of each
+    present, to_counts = np.unique(raw, return_inverse=True)
+    n = len(present)
+    where = (to_counts.ravel() + np.arange(f)[:, None] * n).ravel()       # (F * Pc)
+    freq = np.bincount(where, weights=by_codes.freq.ravel(), minlength=f * n).reshape(f, n)
+    lookup = np.full(n_raw, -1, np.int64)
+    lookup[present] = np.arange(n)
+    found = Patterns(freq, lookup, encode, **decode(present))
+    found._memo["derived"] = (by_codes, to_counts.ravel().astype(np.int32))
+    return found
 
 
 def code_patterns(codes: np.ndarray, n_categories: int) -> Patterns | None:

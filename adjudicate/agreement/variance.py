@@ -50,7 +50,8 @@ def influence_variance(stat, codes: np.ndarray, total: np.ndarray, clusters=None
             # shares (built once), so each statistic costs one pass over them
             gram = found.cluster_gram(codes, clusters)                  # (F, P, P)
             if gram is not None:    # sum_c (sum_{i in c} psi_i)^2 = psi' A'A psi
-                square = np.einsum("pf,fpq,qf->f", psi_p, gram, psi_p)
+                psi_f = np.ascontiguousarray(psi_p.T)[:, :, None]        # (F, P, 1)
+                square = (psi_f * (gram @ psi_f)).sum((1, 2))
             else:
                 members = found.cluster_counts(codes, clusters)         # (F * C, F * P)
                 by_cluster = (members @ psi_p.T.ravel()).reshape(f, -1)
