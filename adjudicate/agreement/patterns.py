@@ -132,33 +132,23 @@ class Patterns:
         return members
 
     def _in_cluster_order(self, codes: np.ndarray, clusters):
-        """Units sorted by cluster, kept for the last clusters asked for: ``(starts, sizes,
-        flat, blocks)``, where each cluster starts and its number of units; each unit's
-        pattern as a column of the flattened ``(F * P)`` tables, ``flat[f, i] = f * P +
-        column`` (int32, finding-major: passes over units run along rows); and blocks of
-        about ``_GRAM_UNITS`` units of whole clusters (slices of cluster numbers)."""
+        """Units sorted by cluster, kept for the last clusters asked for: ``(cluster_of,
+        columns, blocks)``, each unit's cluster number and pattern columns ``(u, F)`` in that
+        order, and blocks of about ``_GRAM_UNITS`` units of whole clusters (unit slices; see
+        :func:`_block_clusters`, :func:`_flat_columns`)."""
         hit = _memo_hit(self._memo, "order", clusters)
         if hit is not None:
             return hit
-        u, (f, n_patterns) = codes.shape[0], self.freq.shape
+        u = codes.shape[0]
         cluster_of, _ = _grouping(clusters, u)
         columns = self.unit_columns(codes)
         if u > 1 and np.any(cluster_of[1:] < cluster_of[:-1]):
             order = np.argsort(cluster_of, kind="stable")
             cluster_of, columns = cluster_of[order], columns[order]
-        new = np.empty(u, bool)
-        new[:1] = True
-        np.not_equal(cluster_of[1:], cluster_of[:-1], out=new[1:])
-        starts = np.flatnonzero(new)
-        sizes = np.diff(starts, append=u)
-        cuts = np.unique(np.searchsorted(starts, np.arange(0, u, _GRAM_UNITS)))
-        blocks = [slice(a, b) for a, b in zip(cuts, [*cuts[1:], len(starts)])]
-        flat = np.empty((f, u), np.int32)
-        shift = (np.arange(f, dtype=np.int32) * np.int32(n_patterns))[:, None]
-        for block in blocks:            # transposed in blocks that stay in cache
-            units = slice(starts[block.start], starts[block.stop - 1] + sizes[block.stop - 1])
-            np.add(columns[units].T, shift, out=flat[:, units])
-        result = (starts, sizes, flat, blocks)
+        # cut at the first unit of the cluster holding every _GRAM_UNITS-th unit
+        cuts = np.unique(np.searchsorted(cluster_of, cluster_of[::_GRAM_UNITS]))
+        blocks = [slice(a, b) for a, b in zip(cuts, [*cuts[1:], u])]
+        result = (cluster_of, columns, blocks)
         _memo_keep(self._memo, "order", clusters, result)
         return result
 
@@ -179,25 +169,24 @@ class Patterns:
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
         if n_patterns > 1024 or not u:
             return None
-        starts, sizes, flat, blocks = self._in_cluster_order(codes, clusters)
-        if int(sizes.max()) > 64:
+        cluster_of, columns, blocks = self._in_cluster_order(codes, clusters)
+        parts = [_block_clusters(cluster_of[unit]) for unit in blocks]   # (starts, sizes)
+        largest = max(int(sizes.max()) for _, sizes in parts)
+        if largest > 64:
             return None
         size = f * n_patterns * n_patterns
         key_type = np.int32 if size < 1 << 31 else np.int64
         shift = (np.arange(f, dtype=key_type) * key_type(n_patterns))[:, None]
         pairs = np.zeros(size, np.int64)
-        for block in blocks:                # blocks of units, for the cache
-            first = starts[block.start]
-            size_b = sizes[block]
-            unit = slice(first, starts[block.stop - 1] + size_b[-1])
+        for unit, (start_b, size_b) in zip(blocks, parts):   # blocks of units, for the cache
             # units with at least d units after them in their cluster have a partner d on;
             # ordered by that number, those are a prefix of one list for every d
-            after = (np.repeat((starts[block] + size_b - first).astype(np.int32), size_b)
-                     - np.arange(1, unit.stop - first + 1, dtype=np.int32)).astype(np.int8)
+            after = (np.repeat((start_b + size_b).astype(np.int32), size_b)
+                     - np.arange(1, unit.stop - unit.start + 1, dtype=np.int32)).astype(np.int8)
             lead = np.flatnonzero(after > 0)
             lead = lead[np.argsort(-after[lead], kind="stable")]
             n_lead = np.cumsum(np.bincount(after[lead], minlength=65)[::-1])[::-1]
-            local = flat[:, unit]
+            local = _flat_columns(columns[unit], n_patterns)
             # pair (p, q) of finding f: f P^2 + p P + q = (f P + p) P + (f P + q) - f P
             left = np.take(local, lead, axis=1).astype(key_type, copy=False)
             left = left * key_type(n_patterns) - shift
@@ -230,24 +219,20 @@ class Patterns:
             u, f = codes.shape[0], self.freq.shape[0]
             if not u:
                 return np.zeros(f, np.int64)
-            starts, sizes, flat, blocks = self._in_cluster_order(codes, clusters)
-            n_seg = len(starts)
+            cluster_of, columns, blocks = self._in_cluster_order(codes, clusters)
             unflagged = ~present.T.ravel()
-            found = []
-            for block in blocks:            # blocks of units, for the cache
-                unit = slice(starts[block.start], starts[block.stop - 1] + sizes[block.stop - 1])
-                hit = np.flatnonzero(np.take(unflagged, flat[:, unit]))
-                finding, at = np.divmod(hit, unit.stop - unit.start)
-                found.append((finding, at + unit.start))
-            finding = np.concatenate([a for a, _ in found])
-            unit = np.concatenate([b for _, b in found])
-            if len(unit) <= n_seg:
-                seg = np.searchsorted(starts, unit, side="right") - 1
-            else:
-                seg = np.repeat(np.arange(n_seg), sizes)[unit]
-            cell, count = np.unique(finding * n_seg + seg, return_counts=True)
-            empty = cell[count == sizes[cell % n_seg]] // n_seg   # all units unflagged
-            seen[key] = n_seg - np.bincount(empty, minlength=f)
+            n_patterns = self.freq.shape[1]
+            out = np.zeros(f, np.int64)
+            for unit in blocks:             # blocks of units, for the cache
+                starts, sizes = _block_clusters(cluster_of[unit])
+                n_seg = len(starts)
+                flat = _flat_columns(columns[unit], n_patterns)            # (F, units)
+                finding, at = np.divmod(np.flatnonzero(np.take(unflagged, flat)), flat.shape[1])
+                seg = np.searchsorted(starts, at, side="right") - 1   # log of a block: linear
+                cell, count = np.unique(finding * n_seg + seg, return_counts=True)
+                empty = cell[count == sizes[cell % n_seg]] // n_seg   # all units unflagged
+                out += n_seg - np.bincount(empty, minlength=f)
+            seen[key] = out
         return seen[key]
 
     def evaluate(self, on_counts, on_codes, *args):
@@ -263,6 +248,23 @@ class Patterns:
             return on_counts(n, *args)
         c = np.ascontiguousarray(np.broadcast_to(self.codes[:, :, None], (*self.codes.shape, f)))
         return on_codes(c, *args)
+
+
+def _block_clusters(cluster_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each cluster of a block of units in cluster order starts, and its size."""
+    new = np.empty(len(cluster_of), bool)
+    new[:1] = True
+    np.not_equal(cluster_of[1:], cluster_of[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    return starts, np.diff(starts, append=len(cluster_of))
+
+
+def _flat_columns(columns: np.ndarray, n_patterns: int) -> np.ndarray:
+    """Pattern columns ``(u, F)`` of a block of units as columns of the flattened ``(F * P)``
+    tables, ``f * P + column``, finding-major ``(F, u)`` int32 (passes run along rows)."""
+    f = columns.shape[1]
+    shift = (np.arange(f, dtype=np.int32) * np.int32(n_patterns))[:, None]
+    return np.add(columns.T, shift, order="C", dtype=np.int32)
 
 
 def _memo_hit(memo: dict, name: str, clusters):
