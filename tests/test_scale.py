@@ -400,11 +400,12 @@ def test_cluster_gram_and_clusters_with_equal_pandas(kind, block, monkeypatch):
 
 
 @pytest.mark.parametrize("n_units", [40, 20000])
-def test_count_patterns_from_code_patterns_equal_a_pass_over_units(n_units):
+def test_count_patterns_from_code_patterns_equal_a_pass_over_units(n_units, monkeypatch):
     # count patterns summed from the reader-code patterns = found by encoding every unit's
     # counts (the path when code patterns are too many): frequencies, counts, lookup, and
     # each unit's column (20000 units: every code pattern occurs, ids serve as columns)
     from functools import partial
+    monkeypatch.setattr(patterns_module, "_DERIVE_COUNTS", 0)     # derived at any size
     r = synthetic(n_units)
     k, n_raw = r.n_categories, (r.n_readers + 1) ** r.n_categories
     derived = patterns_module.count_patterns(r.codes, k)

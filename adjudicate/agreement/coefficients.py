@@ -114,9 +114,22 @@ def _numeric_ratings(arr: np.ndarray, categories) -> Ratings | None:
         bad = np.isin(values, cat_values, invert=True)
         raise ValueError(f"value {values[bad][0]!r} is not one of the categories {cats}")
     u, r = x.shape
-    units = pd.RangeIndex(u)
+    units = _range_index(u)
     return Ratings(codes=codes[:, :, None], categories=cats, units=units,
-                   readers=pd.RangeIndex(r), findings=pd.RangeIndex(1), meta=_no_meta(units))
+                   readers=_range_index(r), findings=_range_index(1), meta=_no_meta(units))
+
+
+_RANGES: dict[int, pd.RangeIndex] = {}
+
+
+def _range_index(n: int) -> pd.RangeIndex:
+    """``pd.RangeIndex(n)``, kept (an Index is immutable): building one costs ~10 us."""
+    index = _RANGES.get(n)
+    if index is None:
+        if len(_RANGES) > 64:
+            _RANGES.clear()
+        index = _RANGES[n] = pd.RangeIndex(n)
+    return index
 
 
 def _byte_label_codes(x: np.ndarray, missing: np.ndarray, lo: int, hi: int, cat_values):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,6 +46,15 @@ class Design:
 
 
 def _positive_index(categories: tuple, positive) -> int | None:
+    # memo keyed by the labels and their types (1, 1.0 and True compare equal)
+    try:
+        return _positive_index_of(categories, tuple(map(type, categories)), positive)
+    except TypeError:  # unhashable labels: no memo
+        return _positive_index_of.__wrapped__(categories, None, positive)
+
+
+@lru_cache(maxsize=256)
+def _positive_index_of(categories: tuple, _types, positive) -> int | None:
     # the one rule of which category is positive lives in ratings.positive_category
     label = positive_category(categories, positive if positive in categories else None)
     return None if label is None else categories.index(label)

@@ -39,6 +39,9 @@ def chunk_slices(n_units: int, per_unit: int):
         yield slice(start, min(start + size, n_units))
 
 
+_DERIVE_COUNTS = 1 << 16
+"""Above this many reads, count patterns are summed from the reader-code patterns."""
+
 _GRAM_UNITS = 1 << 17
 """Units per block of the passes in cluster order (their temporaries stay in cache)."""
 
@@ -297,14 +300,18 @@ def _read_only(array: np.ndarray) -> bool:
 
 def _find_patterns(codes: np.ndarray, n_raw: int, encode, decode) -> Patterns:
     u, n_readers, f = codes.shape
-    freq = np.zeros(f * n_raw, np.int64)
-    offsets = np.arange(f, dtype=np.int64) * n_raw
-    ids = np.empty((u, f), np.int32)            # each unit's pattern id: kept for unit_columns
-    for block in chunk_slices(u, 3 * n_readers * f):
-        ids[block] = encode(codes[block])
-        freq += np.bincount((ids[block] + offsets).ravel(), minlength=f * n_raw)
-    freq = freq.reshape(f, n_raw)
-    present = np.flatnonzero(freq.any(0))
+    if f == 1 and u * n_readers <= _CHUNK_ELEMENTS // 3:   # one finding, one block
+        ids = encode(codes)                     # each unit's pattern id: kept for unit_columns
+        freq = np.bincount(ids.ravel(), minlength=n_raw)[None]
+    else:
+        freq = np.zeros(f * n_raw, np.int64)
+        offsets = np.arange(f, dtype=np.int64) * n_raw
+        ids = np.empty((u, f), np.int32)
+        for block in chunk_slices(u, 3 * n_readers * f):
+            ids[block] = encode(codes[block])
+            freq += np.bincount((ids[block] + offsets).ravel(), minlength=f * n_raw)
+        freq = freq.reshape(f, n_raw)
+    present = np.flatnonzero(freq[0] if f == 1 else freq.any(0))
     lookup = np.full(n_raw, -1, np.int64)
     lookup[present] = np.arange(len(present))
     found = Patterns(freq[:, present].astype(np.float64), lookup, encode, **decode(present))
@@ -364,7 +371,9 @@ def count_patterns(codes: np.ndarray, n_categories: int) -> Patterns | None:
     encode = partial(_count_ids, n_categories=k)
 
     def build():
-        by_codes = code_patterns(codes, k)
+        # large data: from the reader-code patterns, which the rater-specific statistics
+        # and the cluster-robust variance need too (one pass over the units for both)
+        by_codes = code_patterns(codes, k) if codes.size > _DERIVE_COUNTS else None
         if by_codes is None:
             return _find_patterns(codes, n_raw, encode, decode)
         return _counts_of_code_patterns(by_codes, k, n_raw, encode, decode)

@@ -52,6 +52,10 @@ __all__ = [
 
 _COUNT_DTYPE = np.int16
 _ONE = 1e-14
+
+_SMALL = 1 << 10
+"""Arrays of sums up to this size (point estimates) skip the cells-first layout of blocks of
+bootstrap replicates, whose copy and bookkeeping cost more than they save there."""
 """Chance agreement within this of 1 means every read fell in one category: kappa undefined."""
 
 
@@ -450,6 +454,15 @@ def krippendorff_alpha_from_coincidences(o: np.ndarray, level: str, values: np.n
     or no expected disagreement (all pairable values in one category).
     """
     k = o.shape[-1]
+    if o.size <= _SMALL:   # one set of sums (a point estimate): no layout to pay for
+        n_k = o.sum(-1)
+        n = n_k.sum(-1)
+        d = disagreement_distances(level, n_k, values)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            observed = (o * d).sum((-1, -2)) / n
+            expected = np.einsum("...k,...kl,...l->...", n_k, d, n_k) / (n * (n - 1))
+            alpha = 1 - observed / expected
+        return np.where((n > 1) & (expected > 0), alpha, np.nan), observed, expected
     table = _cells_first(o)                                  # (k, k, ...): sums of arrays
     n_k = table.sum(1)
     n = n_k.sum(0)
