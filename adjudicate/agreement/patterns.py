@@ -181,6 +181,8 @@ class Patterns:
         key_type = np.int32 if size < 1 << 31 else np.int64
         shift = (np.arange(f, dtype=key_type) * key_type(n_patterns))[:, None]
         pairs = np.zeros(size, np.int64)
+        rare = self._rare_table()
+        found_rare = []
         for unit, (start_b, size_b) in zip(blocks, parts):   # blocks of units, for the cache
             # units with at least d units after them in their cluster have a partner d on;
             # ordered by that number, those are a prefix of one list for every d
@@ -190,6 +192,7 @@ class Patterns:
             lead = lead[np.argsort(-after[lead], kind="stable")]
             n_lead = np.cumsum(np.bincount(after[lead], minlength=65)[::-1])[::-1]
             local = _flat_columns(columns[unit], n_patterns)
+            found_rare.append(_units_showing(rare, local, unit.start))   # for clusters_with
             # pair (p, q) of finding f: f P^2 + p P + q = (f P + p) P + (f P + q) - f P
             left = np.take(local, lead, axis=1).astype(key_type, copy=False)
             left = left * key_type(n_patterns) - shift
@@ -203,14 +206,16 @@ class Patterns:
         diagonal = np.arange(n_patterns)
         gram[:, diagonal, diagonal] += self.freq          # each unit paired with itself
         _memo_keep(self._memo, "gram", clusters, gram)
+        _memo_keep(self._memo, "rare", clusters, _join_units(found_rare))
         return gram
 
     def clusters_with(self, codes: np.ndarray, clusters, present: np.ndarray) -> np.ndarray:
         """Per finding, how many clusters hold a unit whose pattern is flagged in ``present (P, F)``.
 
-        Every cluster but those whose units all show unflagged patterns: the units of
-        unflagged patterns are found in one pass and grouped by cluster (few, usually: a
-        statistic's counted units are those read once or twice).
+        Every cluster but those whose units all show unflagged patterns, grouped by cluster.
+        A statistic leaves out units read once or never, which show rare patterns: the
+        units showing each finding's rarest patterns are kept by :meth:`cluster_gram`'s
+        pass, and only flags that leave out a common pattern need a pass of their own.
         """
         seen = _memo_hit(self._memo, "seen", clusters)
         if seen is None:
@@ -223,20 +228,41 @@ class Patterns:
             if not u:
                 return np.zeros(f, np.int64)
             cluster_of, columns, blocks = self._in_cluster_order(codes, clusters)
-            unflagged = ~present.T.ravel()
             n_patterns = self.freq.shape[1]
+            unflagged = ~present.T.ravel()
+            rare = self._rare_table()
+            known = _memo_hit(self._memo, "rare", clusters)
+            if known is None or (unflagged & ~rare & (self.freq.ravel() > 0)).any():
+                # the units showing unflagged patterns: one pass (in blocks, for the cache)
+                known = _join_units([_units_showing(unflagged, _flat_columns(
+                    columns[unit], n_patterns), unit.start) for unit in blocks])
+            flat, unit = known
+            keep = unflagged[flat]                  # of the units known, the unflagged ones
+            flat, unit = flat[keep], unit[keep]
             out = np.zeros(f, np.int64)
-            for unit in blocks:             # blocks of units, for the cache
-                starts, sizes = _block_clusters(cluster_of[unit])
+            for block in blocks:                    # clusters of each block of units
+                lo, hi = np.searchsorted(unit, [block.start, block.stop])
+                starts, sizes = _block_clusters(cluster_of[block])
                 n_seg = len(starts)
-                flat = _flat_columns(columns[unit], n_patterns)            # (F, units)
-                finding, at = np.divmod(np.flatnonzero(np.take(unflagged, flat)), flat.shape[1])
-                seg = np.searchsorted(starts, at, side="right") - 1   # log of a block: linear
-                cell, count = np.unique(finding * n_seg + seg, return_counts=True)
+                seg = np.searchsorted(starts, unit[lo:hi] - block.start, side="right") - 1
+                cell, count = np.unique(flat[lo:hi] // n_patterns * n_seg + seg,
+                                        return_counts=True)
                 empty = cell[count == sizes[cell % n_seg]] // n_seg   # all units unflagged
                 out += n_seg - np.bincount(empty, minlength=f)
             seen[key] = out
         return seen[key]
+
+    def _rare_table(self) -> np.ndarray:
+        """``(F * P,)`` flags of each finding's rarest patterns, together shown by at most a
+        sixteenth of the units: the units showing them are kept by the first pass in
+        cluster order, so that counting the clusters of units that a statistic leaves out
+        (those read once or never) needs no other pass."""
+        freq = self.freq
+        order = np.argsort(freq, axis=1, kind="stable")
+        shown = np.take_along_axis(freq, order, axis=1).cumsum(1)
+        rare = np.zeros(freq.shape, bool)
+        np.put_along_axis(rare, order, shown <= freq.sum(1, keepdims=True) / 16, axis=1)
+        return rare.ravel()
 
     def evaluate(self, on_counts, on_codes, *args):
         """A per-unit function on every pattern: ``(P, F, ...)``."""
@@ -251,6 +277,21 @@ class Patterns:
             return on_counts(n, *args)
         c = np.ascontiguousarray(np.broadcast_to(self.codes[:, :, None], (*self.codes.shape, f)))
         return on_codes(c, *args)
+
+
+def _units_showing(table: np.ndarray, flat: np.ndarray, first: int):
+    """Units of a block whose pattern is flagged in ``table (F * P,)``: their flattened
+    pattern column ``f * P + p`` and unit number, in unit order (``flat (F, units)``)."""
+    finding, at = np.divmod(np.flatnonzero(np.take(table, flat)), flat.shape[1])
+    order = np.argsort(at, kind="stable")
+    at, finding = at[order], finding[order]
+    return flat[finding, at], at + first
+
+
+def _join_units(parts: list) -> tuple[np.ndarray, np.ndarray]:
+    if not parts:
+        return np.zeros(0, np.int32), np.zeros(0, np.intp)
+    return np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts])
 
 
 def _block_clusters(cluster_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
