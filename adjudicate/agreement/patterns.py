@@ -173,9 +173,7 @@ class Patterns:
         if n_patterns > 1024 or not u:
             return None
         cluster_of, columns, blocks = self._in_cluster_order(codes, clusters)
-        parts = [_block_clusters(cluster_of[unit]) for unit in blocks]   # (starts, sizes)
-        largest = max(int(sizes.max()) for _, sizes in parts)
-        if largest > 64:
+        if u > 64 and (cluster_of[64:] == cluster_of[:-64]).any():    # a cluster of 65+
             return None
         size = f * n_patterns * n_patterns
         key_type = np.int32 if size < 1 << 31 else np.int64
@@ -183,24 +181,24 @@ class Patterns:
         pairs = np.zeros(size, np.int64)
         rare = self._rare_table()
         found_rare = []
-        for unit, (start_b, size_b) in zip(blocks, parts):   # blocks of units, for the cache
-            # units with at least d units after them in their cluster have a partner d on;
-            # ordered by that number, those are a prefix of one list for every d
-            after = (np.repeat((start_b + size_b).astype(np.int32), size_b)
-                     - np.arange(1, unit.stop - unit.start + 1, dtype=np.int32)).astype(np.int8)
-            lead = np.flatnonzero(after > 0)
-            lead = lead[np.argsort(-after[lead], kind="stable")]
-            n_lead = np.cumsum(np.bincount(after[lead], minlength=65)[::-1])[::-1]
-            local = _flat_columns(columns[unit], n_patterns)
-            found_rare.append(_units_showing(rare, local, unit.start))   # for clusters_with
+        for unit in blocks:                 # blocks of whole clusters, for the cache
+            local = _flat_columns(columns[unit], n_patterns)                # (F, units)
+            found_rare.append(_units_showing(rare, local, unit.start))     # for clusters_with
             # pair (p, q) of finding f: f P^2 + p P + q = (f P + p) P + (f P + q) - f P
-            left = np.take(local, lead, axis=1).astype(key_type, copy=False)
-            left = left * key_type(n_patterns) - shift
-            keys = [left[:, :n_lead[d]] + np.take(local, lead[:n_lead[d]] + d, axis=1)
-                    for d in range(1, int(size_b.max()))]   # offsets, not units or findings
-            if keys:
-                keys = np.concatenate([k.ravel() for k in keys])
-                pairs += np.bincount(keys, minlength=size)
+            scaled = local.astype(key_type, copy=False) * key_type(n_patterns) - shift
+            block_of = cluster_of[unit]
+            same = block_of[1:] == block_of[:-1]            # units i, i + 1 share a cluster
+            keys = [np.compress(same, scaled[:, :-1] + local[:, 1:], axis=1).ravel()]
+            # i and i + d share a cluster if i, i + d - 1 and i + d - 1, i + d do: the
+            # offsets within clusters (at most 64), not units or findings
+            partner, d = same, 1
+            while partner.any():
+                d += 1
+                partner = partner[:-1] & same[d - 1:]
+                lead = np.flatnonzero(partner)
+                keys.append((np.take(scaled, lead, axis=1)
+                             + np.take(local, lead + d, axis=1)).ravel())
+            pairs += np.bincount(np.concatenate(keys), minlength=size)
         pairs = pairs.reshape(f, n_patterns, n_patterns)
         gram = (pairs + pairs.transpose(0, 2, 1)).astype(np.float64)
         diagonal = np.arange(n_patterns)
@@ -253,15 +251,15 @@ class Patterns:
         return seen[key]
 
     def _rare_table(self) -> np.ndarray:
-        """``(F * P,)`` flags of each finding's rarest patterns, together shown by at most a
-        sixteenth of the units: the units showing them are kept by the first pass in
+        """``(F * P,)`` flags of each finding's rarest patterns, together shown by at most
+        1/256 of the units: the units showing them are kept by the first pass in
         cluster order, so that counting the clusters of units that a statistic leaves out
         (those read once or never) needs no other pass."""
         freq = self.freq
         order = np.argsort(freq, axis=1, kind="stable")
         shown = np.take_along_axis(freq, order, axis=1).cumsum(1)
         rare = np.zeros(freq.shape, bool)
-        np.put_along_axis(rare, order, shown <= freq.sum(1, keepdims=True) / 16, axis=1)
+        np.put_along_axis(rare, order, shown <= freq.sum(1, keepdims=True) / 256, axis=1)
         return rare.ravel()
 
     def evaluate(self, on_counts, on_codes, *args):
@@ -282,9 +280,7 @@ class Patterns:
 def _units_showing(table: np.ndarray, flat: np.ndarray, first: int):
     """Units of a block whose pattern is flagged in ``table (F * P,)``: their flattened
     pattern column ``f * P + p`` and unit number, in unit order (``flat (F, units)``)."""
-    finding, at = np.divmod(np.flatnonzero(np.take(table, flat)), flat.shape[1])
-    order = np.argsort(at, kind="stable")
-    at, finding = at[order], finding[order]
+    at, finding = np.divmod(np.flatnonzero(np.take(table, flat.T)), flat.shape[0])
     return flat[finding, at], at + first
 
 
