@@ -76,7 +76,7 @@ def _pair_kappas(total, n_pairs, k, w):
     """Only the kappas (:func:`terms.joint_kappa`): Light's finalize runs on every replicate
     and jackknife row, where the standard errors of ``joint_table_kappa`` cost 4x the kappas."""
     joint = total.reshape((*total.shape[:-1], n_pairs, k, k))
-    return terms.joint_kappa(joint, w[:, None])[0]
+    return terms.joint_kappa(joint, w[:, None], kappa_only=True)
 
 
 def cohen_statistic(design: Design, pair: tuple[int, int], weight_kind) -> SumStatistic:

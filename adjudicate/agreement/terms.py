@@ -310,7 +310,8 @@ def cohen_chance_agreement(joint: np.ndarray, weights: np.ndarray) -> np.ndarray
     return np.einsum("...k,...kl,...l->...", row, weights, col)
 
 
-def joint_kappa(joint: np.ndarray, weights: np.ndarray | None = None):
+def joint_kappa(joint: np.ndarray, weights: np.ndarray | None = None, *,
+                kappa_only: bool = False):
     """Cohen's (weighted) kappa of joint tables: the one home of Cohen's formula.
 
     ``kappa = (p_o - p_e) / (1 - p_e)`` with ``p_o = sum w_kl p_kl`` and ``p_e = sum w_kl
@@ -321,6 +322,10 @@ def joint_kappa(joint: np.ndarray, weights: np.ndarray | None = None):
     joint : ndarray (..., k, k)
         Counts (or weights) of units rated ``(k, l)`` by the two raters.
     weights : ndarray broadcastable to (..., k, k), optional
+    kappa_only : bool, default False
+        Return only kappa, from the counts as ``(n A - E) / (n^2 - E)`` (``A = sum w_kl
+        J_kl``, ``E = sum w_kl J_k. J_.l``): the same number to rounding in fewer passes,
+        for bootstrap replicates.
 
     Returns
     -------
@@ -334,11 +339,23 @@ def joint_kappa(joint: np.ndarray, weights: np.ndarray | None = None):
     """
     k = joint.shape[-1]
     table = _cells_first(joint)                                              # (k, k, ...)
+    identity = weights is None or _is_identity(weights)
+    if kappa_only:
+        row, col = table.sum(1), table.sum(0)
+        n = row.sum(0)
+        agree = (table[np.arange(k), np.arange(k)].sum(0) if identity
+                 else (table * _weights_first(weights, table.ndim)).sum((0, 1)))
+        chance = _bilinear(row, None if identity else weights, col)
+        square = n * n
+        free = square - chance                          # n^2 (1 - p_e)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            kappa = (n * agree - chance) / free
+        return np.where(free > _ONE * square, kappa, np.nan)
     n = table.sum(1).sum(0)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = table / n
     row, col = p.sum(1), p.sum(0)                                            # (k, ...)
-    if weights is None or _is_identity(weights):
+    if identity:
         p_o = p[np.arange(k), np.arange(k)].sum(0)
     else:
         p_o = (p * _weights_first(weights, p.ndim)).sum((0, 1))
