@@ -39,22 +39,27 @@ class Design:
             values = np.array(cats, np.float64)
         else:
             values = np.arange(k, dtype=np.float64)
-        positive = _positive_index(cats, ratings.positive)
+        positive, negative = _roles(cats, ratings.positive)
         return cls(n_categories=k, effective=ratings.allowed | used, values=values,
-                   positive=positive, negative=_negative_index(cats, positive),
-                   n_readers=ratings.n_readers)
+                   positive=positive, negative=negative, n_readers=ratings.n_readers)
 
 
-def _positive_index(categories: tuple, positive) -> int | None:
-    # memo keyed by the labels and their types (1, 1.0 and True compare equal)
-    try:
-        return _positive_index_of(categories, tuple(map(type, categories)), positive)
+def _roles(categories: tuple, positive) -> tuple[int | None, int | None]:
+    """The positive and negative categories' indices, memoized per categories: a small
+    call (one item of a few hundred units) spends more on these rules than on its sums."""
+    try:  # keyed by the labels and their types (1, 1.0 and True compare equal)
+        return _roles_of(categories, tuple(map(type, categories)), positive)
     except TypeError:  # unhashable labels: no memo
-        return _positive_index_of.__wrapped__(categories, None, positive)
+        return _roles_of.__wrapped__(categories, None, positive)
 
 
 @lru_cache(maxsize=256)
-def _positive_index_of(categories: tuple, _types, positive) -> int | None:
+def _roles_of(categories: tuple, _types, positive) -> tuple[int | None, int | None]:
+    index = _positive_index(categories, positive)
+    return index, _negative_index(categories, index)
+
+
+def _positive_index(categories: tuple, positive) -> int | None:
     # the one rule of which category is positive lives in ratings.positive_category
     label = positive_category(categories, positive if positive in categories else None)
     return None if label is None else categories.index(label)
