@@ -213,13 +213,15 @@ def coverage(codes: np.ndarray, n_categories: int | None = None) -> tuple[np.nda
     return pairable.astype(np.int64), _readers_with_reads(codes).sum(0)
 
 
-def _readers_with_reads(codes: np.ndarray, head: int = 1024) -> np.ndarray:
+def _readers_with_reads(codes: np.ndarray) -> np.ndarray:
     """``(codes != MISSING).any(0)``: whether each (reader, finding) has a read. The first
-    ``head`` units usually settle it, and a reduction along the units axis of a few narrow
-    columns is slow (about 15 ms per million units), so the rest is read only if needed."""
-    seen = (codes[:head] != MISSING).any(0)
-    if not seen.all() and len(codes) > head:
-        seen |= (codes[head:] != MISSING).any(0)
+    units usually settle it, and a reduction along the units axis of a few narrow columns is
+    slow (18 us for 810 units, 15 ms per million), so more units are read only if needed."""
+    seen = (codes[:16] != MISSING).any(0)
+    for start, stop in ((16, 1024), (1024, None)):   # the first 16, 1024, then all units
+        if seen.all() or len(codes) <= start:
+            break
+        seen |= (codes[start:stop] != MISSING).any(0)
     return seen
 
 

@@ -25,6 +25,8 @@ References
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..ratings import MISSING
@@ -463,6 +465,14 @@ def disagreement_distances(level: str, n_values: np.ndarray, values: np.ndarray)
     return (v[..., :, None] - v[..., None, :]) ** 2
 
 
+@lru_cache(maxsize=32)
+def _nominal_distances(k: int) -> np.ndarray:
+    """The nominal metric ``[k != l]`` (:func:`disagreement_distances`), kept read-only."""
+    d = disagreement_distances("nominal", np.zeros(k), None).copy()
+    d.setflags(write=False)
+    return d
+
+
 def krippendorff_alpha_from_coincidences(o: np.ndarray, level: str, values: np.ndarray):
     """``alpha = 1 - D_o / D_e = 1 - (n - 1) sum o_kl d_kl / sum n_k n_l d_kl``.
 
@@ -474,7 +484,8 @@ def krippendorff_alpha_from_coincidences(o: np.ndarray, level: str, values: np.n
     if o.size <= _SMALL:   # one set of sums (a point estimate): no layout to pay for
         n_k = o.sum(-1)
         n = n_k.sum(-1)
-        d = disagreement_distances(level, n_k, values)
+        d = (_nominal_distances(k) if level == "nominal"
+             else disagreement_distances(level, n_k, values))
         with np.errstate(invalid="ignore", divide="ignore"):
             observed = (o * d).sum((-1, -2)) / n
             expected = np.einsum("...k,...kl,...l->...", n_k, d, n_k) / (n * (n - 1))
