@@ -126,6 +126,8 @@ class ClusterDesign:
 
 
 def _sorted_codes(ids) -> tuple[np.ndarray, int]:
+    if isinstance(ids, pd.RangeIndex) and ids.step > 0:   # already distinct and sorted
+        return np.arange(len(ids)), len(ids)
     if (isinstance(ids, np.ndarray) and ids.dtype.kind in "iu" and len(ids)
             and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024):
         # small non-negative integer ids (patient numbers): ranks by counting, no sort
