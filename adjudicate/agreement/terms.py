@@ -342,17 +342,21 @@ def joint_kappa(joint: np.ndarray, weights: np.ndarray | None = None, *,
     k = joint.shape[-1]
     table = _cells_first(joint)                                              # (k, k, ...)
     identity = weights is None or _is_identity(weights)
-    if kappa_only:
+    if kappa_only:   # in place where it can: this runs on every block of replicates
         row, col = table.sum(1), table.sum(0)
         n = row.sum(0)
-        agree = (table[np.arange(k), np.arange(k)].sum(0) if identity
+        agree = (table.reshape(k * k, *table.shape[2:])[::k + 1].sum(0) if identity
                  else (table * _weights_first(weights, table.ndim)).sum((0, 1)))
         chance = _bilinear(row, None if identity else weights, col)
-        square = n * n
-        free = square - chance                          # n^2 (1 - p_e)
+        agree *= n
+        agree -= chance                                 # n A - E
+        np.multiply(n, n, out=n)                        # n^2
+        np.subtract(n, chance, out=chance)              # n^2 (1 - p_e)
         with np.errstate(invalid="ignore", divide="ignore"):
-            kappa = (n * agree - chance) / free
-        return np.where(free > _ONE * square, kappa, np.nan)
+            np.divide(agree, chance, out=agree)
+        n *= _ONE
+        agree[~(chance > n)] = np.nan
+        return agree
     n = table.sum(1).sum(0)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = table / n
