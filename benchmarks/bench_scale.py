@@ -221,7 +221,7 @@ def goals(frame: pd.DataFrame) -> pd.DataFrame:
         if n is not None:
             d = d[d["n_units"] == n]
         if note is not None:
-            d = d[d["note"] == note]
+            d = d[d["note"] == note] if "note" in d else d.iloc[:0]
         return float(d[column].iloc[-1]) if len(d) else np.nan
 
     rows = []

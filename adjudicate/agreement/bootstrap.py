@@ -205,18 +205,29 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
                                 for i in by_pattern], axis=-1)            # (P, F, W)
         _, keep, inverse = np.unique(table.reshape(-1, table.shape[-1]), axis=1,
                                      return_index=True, return_inverse=True)
-        table, inverse = np.ascontiguousarray(table[..., keep]), inverse.ravel()  # (P, F, W')
+        by_first = np.argsort(keep)                  # kept columns in their first order, so a
+        rank = np.empty_like(by_first)               # statistic's own columns are one slice
+        rank[by_first] = np.arange(len(keep))
+        keep, inverse = keep[by_first], rank[inverse.ravel()]
+        table = np.ascontiguousarray(table[..., keep])                      # (P, F, W')
         columns = found.unit_columns(codes)                                 # (U, F)
     n_kept = table.shape[-1] if by_pattern else 0
     unit_width = sum(widths[i] for i in by_unit)
     edges = np.cumsum([0] + [widths[i] for i in by_pattern])
     unit_edges = np.cumsum([0] + [widths[i] for i in by_unit])
 
+    picks = []                       # each pattern statistic's columns: a slice, or indices
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        idx = inverse[lo:hi]
+        run = hi > lo and (np.diff(idx) == 1).all()
+        picks.append(slice(int(idx[0]), int(idx[-1]) + 1) if run else idx)
+
     def expand(sums: np.ndarray) -> list[np.ndarray]:
         both = sums.reshape(*sums.shape[:-1], f, n_kept + unit_width)
         out: list = [None] * len(stats)
-        for i, lo, hi in zip(by_pattern, edges[:-1], edges[1:]):
-            out[i] = np.take(both, inverse[lo:hi], axis=-1)
+        for i, pick in zip(by_pattern, picks):
+            out[i] = (both[..., pick] if isinstance(pick, slice)
+                      else np.take(both, pick, axis=-1))
         for i, lo, hi in zip(by_unit, unit_edges[:-1], unit_edges[1:]):
             out[i] = both[..., n_kept + lo:n_kept + hi]
         return out
