@@ -982,29 +982,32 @@ class GroupedSums:
         c, g = self.group.shape
         n = self.members.shape[1]
         index = np.int32 if n < 2**31 and c * g < 2**31 else np.int64
-        return sparse.csc_matrix((np.ones(c * g), self.group.ravel().astype(index, copy=False),
+        return sparse.csc_matrix((np.ones(c * g, np.int64),
+                                  self.group.ravel().astype(index, copy=False),
                                   np.arange(0, c * g + 1, g, dtype=index)), shape=(n, c))
 
     def _times_rows(self, by_group: np.ndarray) -> np.ndarray:
         """Weights of the groups ``(n_groups, k)`` to sums ``(k, n_stats)``: by row, then rows."""
         g, r = self.rows.shape[:2]
-        by_row = (self.members @ by_group).reshape(g, r, -1).transpose(0, 2, 1)   # (G, k, R)
+        by_row = (self.members @ by_group).astype(np.float64)                      # (G R, k)
+        by_row = by_row.reshape(g, r, -1).transpose(0, 2, 1)                       # (G, k, R)
         sums = np.matmul(by_row, self.rows)                                        # (G, k, m)
         return sums.transpose(1, 0, 2).reshape(by_group.shape[1], -1)
 
     def total(self) -> np.ndarray:
         """Sums over all clusters, ``(n_stats,)``."""
         sizes = np.bincount(self.group.ravel(), minlength=self.members.shape[1])
-        return self._times_rows(sizes.astype(np.float64)[:, None])[0]
+        return self._times_rows(sizes[:, None])[0]
 
     def replicate_sums(self, draws: np.ndarray) -> np.ndarray:
         """Sums ``(rows, n_stats)`` of the replicates whose drawn clusters are the rows of
         ``draws``: the clusters' counts (cluster-major), then by group, row and rows."""
         b, c = draws.shape
-        keys = draws * b
-        keys += np.arange(b)[:, None]
-        counts = np.bincount(keys.ravel(), minlength=c * b).reshape(c, b).astype(np.float64)
-        return self._times_rows(self._clusters_to_groups @ counts)
+        if b > 1:                                  # cluster-major keys, in place: at 10^7
+            draws *= b                             # clusters every array of that size costs
+            draws += np.arange(b)[:, None]         # its page faults again
+        counts = np.bincount(draws.ravel(), minlength=c * b).reshape(c, b)
+        return self._times_rows(self._clusters_to_groups @ counts)   # integer until by row
 
     def group_sums(self, start: int, stop: int) -> np.ndarray:
         """The sums of one cluster of each group ``start .. stop - 1`` in its block, ``(k, m)``."""

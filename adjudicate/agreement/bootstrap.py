@@ -78,8 +78,9 @@ def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray
 
     A cluster's sums in a finding are fixed by the multiset of its units' rows (the distinct
     rows of the pattern table, :func:`_distinct_unit_rows`). A cluster of one unit is named by
-    its row; a larger one by the sum (wrapping) of a random 64-bit key per row over its units,
-    and clusters with one name form a group. Every cluster is then checked against the first
+    its row (when every cluster has one unit, the groups are the rows); a larger one by the sum
+    (wrapping) of a random 64-bit key per row over its units, and clusters with one name form a
+    group. Every cluster is then checked against the first
     of its group: same finding, same size and the same sum of a second, independent set of
     keys; if any differs (two multisets with one name, about ``2**-64`` likely for a pair)
     the dense sums are used (None). Two different multisets pass only if both sums collide
@@ -98,45 +99,49 @@ def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray
     seq += (np.arange(f, dtype=np.int32) * row_of.shape[0])[:, None]
     seq = np.take(row_of.T.ravel().astype(np.int32), seq)
     sizes = np.bincount(cluster_of, minlength=n_clusters)
+    # each finding's distinct rows, zero-padded to the longest: row r is padded[f, local[r]]
+    n_rows = int(np.bincount(finding_of_row, minlength=f).max())
+    local_row = np.arange(len(rows)) - np.searchsorted(finding_of_row, np.arange(f))[
+        finding_of_row]
+    padded = np.zeros((f, n_rows, rows.shape[1]))
+    padded[finding_of_row, local_row] = rows
+    padded_of_row = finding_of_row * n_rows + local_row
+    if sizes.max() == 1:              # one unit per cluster: the groups are the rows themselves
+        members = sparse.csc_matrix((np.ones(len(rows), np.int64), padded_of_row,
+                                     np.arange(len(rows) + 1)), shape=(f * n_rows, len(rows)))
+        return GroupedSums(group=np.ascontiguousarray(seq.T), members=members, rows=padded,
+                           block=finding_of_row)
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
-    single = sizes.max() == 1                        # then a cluster's row is its name
 
     def names(which: int) -> np.ndarray:
         return np.add.reduceat(_row_keys(len(rows), which)[seq], starts, axis=1).ravel()
 
-    name = seq.ravel() if single else names(0)                     # (F * C,) finding-major
-    ids, _ = pd.factorize(name)
-    del name
+    ids, _ = pd.factorize(names(0))                                  # (F * C,) finding-major
+    ids = ids.astype(np.int32 if ids.max() < 2**31 else np.intp)
     # ids are numbered in order of first appearance, so findings' groups come one after another
     seen = np.maximum.accumulate(ids)
     first = np.flatnonzero(np.r_[True, ids[1:] > seen[:-1]])       # first position of each id
     del seen
     block, rep = np.divmod(first, n_clusters)
-    per_block = np.bincount(block, minlength=f)
-    first_id = np.r_[0, np.cumsum(per_block)]
+    first_id = np.r_[0, np.cumsum(np.bincount(block, minlength=f))]
     ids = ids.reshape(f, n_clusters)
-    if not ((ids >= first_id[:-1, None]) & (ids < first_id[1:, None])).all():
+    if (ids.min(axis=1) < first_id[:-1]).any() or (ids.max(axis=1) >= first_id[1:]).any():
         return None                                                # a name shared by findings
-    if not (sizes[rep[ids]] == sizes).all():
-        return None
-    if not single:
-        check = names(1)
-        if not (check[first[ids.ravel()]] == check).all():
+    check = names(1).reshape(f, n_clusters)
+    for lo in range(0, n_clusters, _STREAM_UNITS):                 # blocks: no temporaries of
+        part = ids[:, lo:lo + _STREAM_UNITS]                       # the data's size
+        if not ((sizes[rep[part]] == sizes[lo:lo + _STREAM_UNITS]).all()
+                and (check.ravel()[first[part]] == check[:, lo:lo + _STREAM_UNITS]).all()):
             return None
-        del check
-    group = np.ascontiguousarray(ids.T).astype(np.int32 if len(first) < 2**31 else np.intp)
+    del check
+    group = np.ascontiguousarray(ids.T)
     del ids
-    # each group's units, by row: the rows of its first cluster (padded row index per block)
-    n_rows = int(np.bincount(finding_of_row, minlength=f).max())
-    first_row = np.searchsorted(finding_of_row, np.arange(f))
-    padded = np.zeros((f, n_rows, rows.shape[1]))
-    local_row = np.arange(len(rows)) - first_row[finding_of_row]
-    padded[finding_of_row, local_row] = rows
+    # each group's units, by row: the rows of its first cluster
     rep_sizes = sizes[rep]
     where = np.repeat(starts[rep] - np.r_[0, np.cumsum(rep_sizes)[:-1]] + block * u, rep_sizes)
-    which = seq.ravel()[where + np.arange(rep_sizes.sum())]          # global rows
-    which = finding_of_row[which] * n_rows + local_row[which]
-    members = sparse.csc_matrix((np.ones(len(which)), which, np.r_[0, np.cumsum(rep_sizes)]),
+    which = padded_of_row[seq.ravel()[where + np.arange(rep_sizes.sum())]]
+    members = sparse.csc_matrix((np.ones(len(which), np.int64), which,
+                                 np.r_[0, np.cumsum(rep_sizes)]),
                                 shape=(f * n_rows, len(first)))
     members.sum_duplicates()
     return GroupedSums(group=group, members=members, rows=padded, block=block)
