@@ -93,11 +93,13 @@ def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray
     row_of, rows, finding_of_row = _distinct_unit_rows(table)
     # each unit's global row, finding-major, units in cluster order: (F, U) int32
     seq = np.ascontiguousarray(columns.T)
-    if order is not None:
+    if order is None:
+        cluster_of = np.arange(u)
+    elif u > 1 and (cluster_of[1:] < cluster_of[:-1]).any():     # not yet in cluster order
         seq = np.take(seq, order, axis=1)
         cluster_of = cluster_of[order]
     seq += (np.arange(f, dtype=np.int32) * row_of.shape[0])[:, None]
-    seq = np.take(row_of.T.ravel().astype(np.int32), seq)
+    np.take(row_of.T.ravel().astype(np.int32), seq, out=seq, mode="clip")  # in place
     sizes = np.bincount(cluster_of, minlength=n_clusters)
     # each finding's distinct rows, zero-padded to the longest: row r is padded[f, local[r]]
     n_rows = int(np.bincount(finding_of_row, minlength=f).max())
@@ -114,7 +116,14 @@ def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
 
     def names(which: int) -> np.ndarray:
-        return np.add.reduceat(_row_keys(len(rows), which)[seq], starts, axis=1).ravel()
+        """Each cluster's sum of row keys, (F * C,) finding-major, in blocks of clusters."""
+        keys, out = _row_keys(len(rows), which), np.empty((f, n_clusters), np.uint64)
+        for lo in range(0, n_clusters, _STREAM_UNITS):
+            hi = min(lo + _STREAM_UNITS, n_clusters)
+            first_unit, end = starts[lo], starts[hi] if hi < n_clusters else u
+            out[:, lo:hi] = np.add.reduceat(keys[seq[:, first_unit:end]],
+                                            starts[lo:hi] - first_unit, axis=1)
+        return out.ravel()
 
     ids, _ = pd.factorize(names(0))                                  # (F * C,) finding-major
     ids = ids.astype(np.int32 if ids.max() < 2**31 else np.intp)
