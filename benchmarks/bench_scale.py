@@ -309,7 +309,7 @@ def main() -> None:
             print(rows[-1], flush=True)
     memory_sizes = [int(float(s)) for s in args.memory_sizes.split(",") if s]
     for n in memory_sizes:
-        rows.append(in_child(MEMORY_CASE, n, args.memory_resamples))
+        rows.append(in_child(MEMORY_CASE, n, args.memory_resamples, args.case_repeat))
         print(rows[-1], flush=True)
     if args.goal_resamples and memory_sizes:
         rows.append(in_child(GOAL_CASE, max(memory_sizes), args.goal_resamples))
