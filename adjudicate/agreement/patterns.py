@@ -45,6 +45,9 @@ _DERIVE_COUNTS = 1 << 16
 _GRAM_UNITS = 1 << 17
 """Units per block of the passes in cluster order (their temporaries stay in cache)."""
 
+_GRAM_KEYS = 1 << 22
+"""Pairs of units x findings held before they are counted (one ``bincount``)."""
+
 _MAX_CODE_PATTERNS = 1 << 13
 """Largest ``(k + 1)^R`` for which rater-specific sums go through reader-code patterns."""
 
@@ -136,9 +139,9 @@ class Patterns:
 
     def _in_cluster_order(self, codes: np.ndarray, clusters):
         """Units sorted by cluster, kept for the last clusters asked for: ``(cluster_of,
-        columns, blocks)``, each unit's cluster number and pattern columns ``(u, F)`` in that
-        order, and blocks of about ``_GRAM_UNITS`` units of whole clusters (unit slices; see
-        :func:`_block_clusters`, :func:`_flat_columns`)."""
+        columns, same, blocks)``, each unit's cluster number and pattern columns ``(u, F)`` in
+        that order, whether each unit's cluster holds the next unit too (``(u,)`` bool), and
+        blocks of about ``_GRAM_UNITS`` units of whole clusters (unit slices)."""
         hit = _memo_hit(self._memo, "order", clusters)
         if hit is not None:
             return hit
@@ -148,10 +151,12 @@ class Patterns:
         if u > 1 and np.any(cluster_of[1:] < cluster_of[:-1]):
             order = np.argsort(cluster_of, kind="stable")
             cluster_of, columns = cluster_of[order], columns[order]
+        same = np.zeros(u, bool)
+        np.equal(cluster_of[1:], cluster_of[:-1], out=same[:-1])
         # cut at the first unit of the cluster holding every _GRAM_UNITS-th unit
         cuts = np.unique(np.searchsorted(cluster_of, cluster_of[::_GRAM_UNITS]))
         blocks = [slice(a, b) for a, b in zip(cuts, [*cuts[1:], u])]
-        result = (cluster_of, columns, blocks)
+        result = (cluster_of, columns, same, blocks)
         _memo_keep(self._memo, "order", clusters, result)
         return result
 
@@ -162,9 +167,10 @@ class Patterns:
         statistic's cluster-robust variance costs ``P^2`` per finding instead of a pass over
         the units. ``G_f[p, q]`` counts the ordered pairs of units (a unit with itself
         included) of one cluster showing patterns ``p`` and ``q``: built from the units in
-        cluster order, in blocks of whole clusters, one offset at a time up to the largest
-        cluster among the units that have a partner that far on. None when patterns or
-        clusters are too large for it to pay (then use :meth:`cluster_counts`).
+        cluster order, in blocks of whole clusters, one offset ``d`` at a time (the units
+        ``i`` whose cluster holds ``i + d``: those of offset ``d - 1`` followed by their
+        successor), up to the largest cluster. None when patterns or clusters are too large
+        for it to pay (then use :meth:`cluster_counts`).
         """
         hit = _memo_hit(self._memo, "gram", clusters)
         if hit is not None:
@@ -172,48 +178,44 @@ class Patterns:
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
         if n_patterns > 1024 or not u:
             return None
-        cluster_of, columns, blocks = self._in_cluster_order(codes, clusters)
+        cluster_of, columns, same, blocks = self._in_cluster_order(codes, clusters)
         if u > 64 and (cluster_of[64:] == cluster_of[:-64]).any():    # a cluster of 65+
             return None
-        size = f * n_patterns * n_patterns
-        key_type = np.int32 if size < 1 << 31 else np.int64
-        shift = (np.arange(f, dtype=key_type) * key_type(n_patterns))[:, None]
-        pairs = np.zeros(size, np.int64)
-        rare = self._rare_table()
-        found_rare = []
+        square = n_patterns * n_patterns
+        pairs = np.zeros((f, square), np.int64)
+        keys, held = [], 0
         for unit in blocks:                 # blocks of whole clusters, for the cache
-            local = _flat_columns(columns[unit], n_patterns)                # (F, units)
-            found_rare.append(_units_showing(rare, local, unit.start))     # for clusters_with
-            # pair (p, q) of finding f: f P^2 + p P + q = (f P + p) P + (f P + q) - f P
-            scaled = local.astype(key_type, copy=False) * key_type(n_patterns) - shift
-            block_of = cluster_of[unit]
-            same = block_of[1:] == block_of[:-1]            # units i, i + 1 share a cluster
-            keys = [np.compress(same, scaled[:, :-1] + local[:, 1:], axis=1).ravel()]
-            # i and i + d share a cluster if i, i + d - 1 and i + d - 1, i + d do: the
-            # offsets within clusters (at most 64), not units or findings
-            partner, d = same, 1
-            while partner.any():
+            local = columns[unit]                                           # (units, F)
+            scaled = local * np.int32(n_patterns)      # pair (p, q) of a finding: p P + q
+            lead, d = np.flatnonzero(same[unit]), 1      # units i, i + 1 share a cluster
+            while len(lead):
+                key = np.take(scaled, lead, axis=0)
+                key += np.take(local, lead + d, axis=0)
+                keys.append(key)
+                held += key.size
+                # i, i + d + 1 share a cluster if i, i + d and i + 1, i + d + 1 do
+                lead = np.compress(np.diff(lead) == 1, lead[:-1])
                 d += 1
-                partner = partner[:-1] & same[d - 1:]
-                lead = np.flatnonzero(partner)
-                keys.append((np.take(scaled, lead, axis=1)
-                             + np.take(local, lead + d, axis=1)).ravel())
-            pairs += np.bincount(np.concatenate(keys), minlength=size)
+            if keys and (held > _GRAM_KEYS or unit.stop == u):
+                for j in range(f):          # finding by finding: its counts stay in cache
+                    pairs[j] += np.bincount(np.concatenate([key[:, j] for key in keys]),
+                                            minlength=square)
+                keys, held = [], 0
         pairs = pairs.reshape(f, n_patterns, n_patterns)
         gram = (pairs + pairs.transpose(0, 2, 1)).astype(np.float64)
         diagonal = np.arange(n_patterns)
         gram[:, diagonal, diagonal] += self.freq          # each unit paired with itself
         _memo_keep(self._memo, "gram", clusters, gram)
-        _memo_keep(self._memo, "rare", clusters, _join_units(found_rare))
         return gram
 
     def clusters_with(self, codes: np.ndarray, clusters, present: np.ndarray) -> np.ndarray:
         """Per finding, how many clusters hold a unit whose pattern is flagged in ``present (P, F)``.
 
-        Every cluster but those whose units all show unflagged patterns, grouped by cluster.
-        A statistic leaves out units read once or never, which show rare patterns: the
-        units showing each finding's rarest patterns are kept by :meth:`cluster_gram`'s
-        pass, and only flags that leave out a common pattern need a pass of their own.
+        Every cluster but those whose units all show unflagged patterns. A statistic leaves
+        out units read once or never, which show rare patterns: one pass finds the units
+        showing each finding's rarest patterns (and the unflagged ones), kept for the next
+        flags; only flags that leave out a common pattern need a pass of their own. The
+        clusters of those few units are then counted by their size (units in cluster order).
         """
         seen = _memo_hit(self._memo, "seen", clusters)
         if seen is None:
@@ -222,39 +224,55 @@ class Patterns:
         present = np.asarray(present, bool)
         key = present.tobytes()
         if key not in seen:
-            u, f = codes.shape[0], self.freq.shape[0]
+            u, (f, n_patterns) = codes.shape[0], self.freq.shape
             if not u:
                 return np.zeros(f, np.int64)
-            cluster_of, columns, blocks = self._in_cluster_order(codes, clusters)
-            n_patterns = self.freq.shape[1]
+            cluster_of, columns, same, blocks = self._in_cluster_order(codes, clusters)
+            n_clusters = u - np.count_nonzero(same)
             unflagged = ~present.T.ravel()
-            rare = self._rare_table()
-            known = _memo_hit(self._memo, "rare", clusters)
-            if known is None or (unflagged & ~rare & (self.freq.ravel() > 0)).any():
-                # the units showing unflagged patterns: one pass (in blocks, for the cache)
-                known = _join_units([_units_showing(unflagged, _flat_columns(
-                    columns[unit], n_patterns), unit.start) for unit in blocks])
-            flat, unit = known
-            keep = unflagged[flat]                  # of the units known, the unflagged ones
-            flat, unit = flat[keep], unit[keep]
-            out = np.zeros(f, np.int64)
-            for block in blocks:                    # clusters of each block of units
-                lo, hi = np.searchsorted(unit, [block.start, block.stop])
-                starts, sizes = _block_clusters(cluster_of[block])
-                n_seg = len(starts)
-                seg = np.searchsorted(starts, unit[lo:hi] - block.start, side="right") - 1
-                cell, count = np.unique(flat[lo:hi] // n_patterns * n_seg + seg,
-                                        return_counts=True)
-                empty = cell[count == sizes[cell % n_seg]] // n_seg   # all units unflagged
-                out += n_seg - np.bincount(empty, minlength=f)
+            shown = unflagged & (self.freq.ravel() > 0)
+            out = np.full(f, n_clusters, np.int64)
+            if shown.any():
+                flat, unit = self._units_showing(shown, clusters, columns, blocks)
+                keep = unflagged[flat]              # of the units known, the unflagged ones
+                flat, unit = flat[keep], unit[keep]
+                # each such unit's cluster, known by its first unit, and the cluster's size
+                first = np.searchsorted(cluster_of, cluster_of[unit], side="left")
+                size = np.searchsorted(cluster_of, cluster_of[unit], side="right") - first
+                cell, at, count = np.unique(flat // n_patterns * np.int64(u) + first,
+                                            return_index=True, return_counts=True)
+                empty = cell[count == size[at]] // u              # all units unflagged
+                out -= np.bincount(empty, minlength=f)
             seen[key] = out
         return seen[key]
 
+    def _units_showing(self, shown: np.ndarray, clusters, columns, blocks):
+        """Units (in cluster order) showing a pattern flagged in ``shown (F * P,)``: their
+        flattened pattern column ``f * P + p`` and position. The first pass looks for each
+        finding's rarest patterns too, and is kept: later flags within them need no pass."""
+        known = _memo_hit(self._memo, "rare", clusters)
+        if known is not None and not (shown & ~known[0]).any():
+            return known[1], known[2]
+        table = self._rare_table() | shown | (False if known is None else known[0])
+        f, n_patterns = self.freq.shape
+        widest = max(unit.stop - unit.start for unit in blocks)
+        shift = np.tile(np.arange(f, dtype=np.int32) * np.int32(n_patterns), widest)
+        flats, units = [], []
+        for unit in blocks:                 # blocks, for the cache
+            local = columns[unit]
+            flat = local.ravel() + shift[:local.size]
+            at = np.flatnonzero(np.take(table, flat))
+            flats.append(flat[at])
+            units.append(at // f + unit.start)
+        found = (table, np.concatenate(flats), np.concatenate(units))
+        _memo_keep(self._memo, "rare", clusters, found)
+        return found[1], found[2]
+
     def _rare_table(self) -> np.ndarray:
         """``(F * P,)`` flags of each finding's rarest patterns, together shown by at most
-        1/256 of the units: the units showing them are kept by the first pass in
-        cluster order, so that counting the clusters of units that a statistic leaves out
-        (those read once or never) needs no other pass."""
+        1/256 of the units: the units showing them are kept by the first pass of
+        :meth:`clusters_with`, so that counting the clusters of units that another statistic
+        leaves out (those read once or never) needs no other pass."""
         freq = self.freq
         order = np.argsort(freq, axis=1, kind="stable")
         shown = np.take_along_axis(freq, order, axis=1).cumsum(1)
@@ -275,36 +293,6 @@ class Patterns:
             return on_counts(n, *args)
         c = np.ascontiguousarray(np.broadcast_to(self.codes[:, :, None], (*self.codes.shape, f)))
         return on_codes(c, *args)
-
-
-def _units_showing(table: np.ndarray, flat: np.ndarray, first: int):
-    """Units of a block whose pattern is flagged in ``table (F * P,)``: their flattened
-    pattern column ``f * P + p`` and unit number, in unit order (``flat (F, units)``)."""
-    at, finding = np.divmod(np.flatnonzero(np.take(table, flat.T)), flat.shape[0])
-    return flat[finding, at], at + first
-
-
-def _join_units(parts: list) -> tuple[np.ndarray, np.ndarray]:
-    if not parts:
-        return np.zeros(0, np.int32), np.zeros(0, np.intp)
-    return np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts])
-
-
-def _block_clusters(cluster_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each cluster of a block of units in cluster order starts, and its size."""
-    new = np.empty(len(cluster_of), bool)
-    new[:1] = True
-    np.not_equal(cluster_of[1:], cluster_of[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    return starts, np.diff(starts, append=len(cluster_of))
-
-
-def _flat_columns(columns: np.ndarray, n_patterns: int) -> np.ndarray:
-    """Pattern columns ``(u, F)`` of a block of units as columns of the flattened ``(F * P)``
-    tables, ``f * P + column``, finding-major ``(F, u)`` int32 (passes run along rows)."""
-    f = columns.shape[1]
-    shift = (np.arange(f, dtype=np.int32) * np.int32(n_patterns))[:, None]
-    return np.add(columns.T, shift, order="C", dtype=np.int32)
 
 
 def _memo_hit(memo: dict, name: str, clusters):
