@@ -128,6 +128,15 @@ class ClusterDesign:
 def _sorted_codes(ids) -> tuple[np.ndarray, int]:
     if isinstance(ids, pd.RangeIndex) and ids.step > 0:   # already distinct and sorted
         return np.arange(len(ids)), len(ids)
+    if (isinstance(ids, np.ndarray) and ids.dtype.kind in "iu" and len(ids) > 1
+            and not (ids[1:] < ids[:-1]).any()):
+        # integer ids in sorted order (units listed patient by patient): a new cluster
+        # wherever the id changes
+        codes = np.empty(len(ids), np.intp)
+        codes[0] = 0
+        np.not_equal(ids[1:], ids[:-1], out=codes[1:])
+        np.cumsum(codes, out=codes)
+        return codes, int(codes[-1]) + 1
     if (isinstance(ids, np.ndarray) and ids.dtype.kind in "iu" and len(ids)
             and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024):
         # small non-negative integer ids (patient numbers): ranks by counting, no sort

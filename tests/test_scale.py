@@ -213,11 +213,15 @@ def test_cluster_counts_are_the_per_cluster_pattern_counts():
 @pytest.mark.parametrize("ids", [np.array([5, 3, 3, 9, 0]), np.array([7], np.uint8),
                                  np.random.default_rng(0).integers(0, 50, 200),
                                  np.array([2**40, 3]), pd.RangeIndex(3, 20, 4),
-                                 pd.RangeIndex(10, 0, -3)])
+                                 pd.RangeIndex(10, 0, -3),
+                                 np.sort(np.random.default_rng(1).integers(-2**40, 2**40, 300)),
+                                 np.array([-4, -4, 0, 7, 7, 7, 2**62], np.int64),
+                                 np.array([1, 1, 2, 2, 0], np.uint16)])
 def test_cluster_numbering_by_counting_equals_factorize(ids):
-    # small non-negative integer ids are numbered by counting, an increasing RangeIndex (the
-    # unit ids of a plain array) as it is; pandas' sorted factorize is the reference (and the
-    # path for everything else)
+    # small non-negative integer ids are numbered by counting, integer ids in sorted order
+    # (negative or huge too) by where they change, an increasing RangeIndex (the unit ids of
+    # a plain array) as it is; pandas' sorted factorize is the reference (and the path for
+    # everything else)
     design = resample_module.resolve_clusters(ids, n_units=len(ids))
     codes, uniques = pd.factorize(ids, sort=True)
     np.testing.assert_array_equal(design.codes, codes)
