@@ -280,6 +280,11 @@ def test_cluster_gram_equals_the_cluster_sums(monkeypatch):
     found = patterns_module.code_patterns(r.codes, r.n_categories)
     assert found.cluster_gram(r.codes, r.clusters) is not None
     assert found.cluster_gram(r.codes, ids) is None            # largest cluster > 64 units
+    assert found.cluster_gram(r.codes, ids) is None            # (kept)
+    for size, kept in ((64, True), (65, False)):
+        ids = np.arange(r.n_units)
+        ids[10:10 + size] = 10                                  # one cluster of 64, of 65
+        assert (found.cluster_gram(r.codes, ids) is not None) == kept
 
 
 @pytest.mark.parametrize("clustered", [False, True])
@@ -374,15 +379,22 @@ def test_grouped_bootstrap_does_not_depend_on_the_order_of_units(monkeypatch):
         np.testing.assert_array_equal(x, y)
 
 
-@pytest.mark.parametrize("kind,block", [("code", 1 << 17), ("count", 1 << 17), ("code", 7)])
-def test_cluster_gram_and_clusters_with_equal_pandas(kind, block, monkeypatch):
+@pytest.mark.parametrize("kind,block,shape", [("code", 1 << 17, (300, 5, 3)),
+                                              ("count", 1 << 17, (300, 5, 3)),
+                                              ("code", 7, (300, 5, 3)),
+                                              ("code", 1 << 17, (2000, 6, 4)),
+                                              ("code", 50, (300, 6, 1))])
+def test_cluster_gram_and_clusters_with_equal_pandas(kind, block, shape, monkeypatch):
     # G_f = A_f' A_f with A_f the cluster x pattern counts (pandas crosstab), for unsorted
     # patient ids with clusters of 1 to ~8 units (pairs found offset by offset); the clusters
     # holding a flagged unit = pandas' any() per cluster, for flags that few units miss
     # (r >= 1, r >= 2: the counted units of every statistic) and many miss (random flags);
-    # in one block of units and in blocks of a few clusters
+    # in one block of units and in blocks of a few clusters; a unit's columns taken as one
+    # item of 6 bytes (3 findings, up to 256 patterns: two bytes each), of 16 (4 findings, 6
+    # readers: more than 256 patterns, four bytes each) and of 2 (one finding)
     monkeypatch.setattr(patterns_module, "_GRAM_UNITS", block)
-    r = synthetic(300)
+    n_units, n_readers, n_findings = shape
+    r = synthetic(n_units, n_readers=n_readers, n_findings=n_findings)
     find = patterns_module.code_patterns if kind == "code" else patterns_module.count_patterns
     found = find(r.codes, r.n_categories)
     design = resample_module.resolve_clusters("patient", r)
@@ -396,7 +408,7 @@ def test_cluster_gram_and_clusters_with_equal_pandas(kind, block, monkeypatch):
             index=range(n_clusters), columns=range(p), fill_value=0).to_numpy()
         np.testing.assert_array_equal(gram[j], a.T @ a)
     rng = np.random.default_rng(1)
-    for present in (reads[:, None] >= np.array([1, 2, 3]), reads[:, None] >= 2,
+    for present in (reads[:, None] >= np.array([1, 2, 3, 2])[:f], reads[:, None] >= 2,
                     rng.random((p, f)) < 0.5):
         present = np.broadcast_to(present, (p, f))
         flags = present[columns, np.arange(f)]

@@ -45,6 +45,9 @@ _DERIVE_COUNTS = 1 << 16
 _GRAM_UNITS = 1 << 17
 """Units per block of the passes in cluster order (their temporaries stay in cache)."""
 
+_TOO_LARGE = "clusters too large"
+"""Kept as :meth:`Patterns.cluster_gram` when a cluster is too large for it to pay."""
+
 _GRAM_KEYS = 1 << 22
 """Pairs of units x findings held before they are counted (one ``bincount``)."""
 
@@ -174,24 +177,29 @@ class Patterns:
         """
         hit = _memo_hit(self._memo, "gram", clusters)
         if hit is not None:
-            return hit
+            return hit if hit is not _TOO_LARGE else None
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
         if n_patterns > 1024 or not u:
             return None
         cluster_of, columns, same, blocks = self._in_cluster_order(codes, clusters)
-        if u > 64 and (cluster_of[64:] == cluster_of[:-64]).any():    # a cluster of 65+
-            return None
         square = n_patterns * n_patterns
         pairs = np.zeros((f, square), np.int64)
+        # a unit's columns as one item of F integers of the smallest type holding a pair's
+        # key p P + q (< P^2), taken as one
+        small = np.dtype(np.uint16 if n_patterns <= 1 << 8 else np.uint32)
+        item = _item_type(f * small.itemsize)
         keys, held = [], 0
         for unit in blocks:                 # blocks of whole clusters, for the cache
-            local = columns[unit]                                           # (units, F)
-            scaled = local * np.int32(n_patterns)      # pair (p, q) of a finding: p P + q
+            local = columns[unit].astype(small).view(item).ravel()      # (units,)
             lead, d = np.flatnonzero(same[unit]), 1      # units i, i + 1 share a cluster
             while len(lead):
-                key = np.take(scaled, lead, axis=0)
-                key += np.take(local, lead + d, axis=0)
-                keys.append(key)
+                if d == 64:                 # a cluster of 65+ units
+                    _memo_keep(self._memo, "gram", clusters, _TOO_LARGE)
+                    return None
+                key = np.take(local, lead).view(small)   # pair (p, q) of a finding: p P + q
+                key *= small.type(n_patterns)
+                key += np.take(local, lead + d).view(small)
+                keys.append(key.reshape(-1, f))
                 held += key.size
                 # i, i + d + 1 share a cluster if i, i + d and i + 1, i + d + 1 do
                 lead = np.compress(np.diff(lead) == 1, lead[:-1])
@@ -293,6 +301,13 @@ class Patterns:
             return on_counts(n, *args)
         c = np.ascontiguousarray(np.broadcast_to(self.codes[:, :, None], (*self.codes.shape, f)))
         return on_codes(c, *args)
+
+
+def _item_type(size: int) -> np.dtype:
+    """A type of ``size`` bytes, so that a row of small integers is taken as one item."""
+    if size in (1, 2, 4, 8):
+        return np.dtype(f"u{size}")
+    return np.dtype((np.void, size))
 
 
 def _memo_hit(memo: dict, name: str, clusters):
