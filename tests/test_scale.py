@@ -393,6 +393,7 @@ def test_cluster_gram_and_clusters_with_equal_pandas(kind, block, shape, monkeyp
     # item of 6 bytes (3 findings, up to 256 patterns: two bytes each), of 16 (4 findings, 6
     # readers: more than 256 patterns, four bytes each) and of 2 (one finding)
     monkeypatch.setattr(patterns_module, "_GRAM_UNITS", block)
+    monkeypatch.setattr(patterns_module, "_GRAM_KEYS", 4 * block)   # pairs counted per block
     n_units, n_readers, n_findings = shape
     r = synthetic(n_units, n_readers=n_readers, n_findings=n_findings)
     find = patterns_module.code_patterns if kind == "code" else patterns_module.count_patterns
