@@ -555,6 +555,13 @@ def _acceleration(jackknife: np.ndarray) -> np.ndarray:
             square = d * d
             num += np.einsum("ij,ij->j", square, d)
             den += square.sum(axis=0)
+    return _acceleration_of(n, num, den)
+
+
+def _acceleration_of(n: np.ndarray, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``a = num / (6 den^1.5)`` from ``n`` values, ``num = sum d^3`` and ``den = sum d^2``:
+    0 for a constant jackknife, NaN where no value is defined."""
+    with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / (6.0 * den**1.5), np.where(n > 0, 0.0, np.nan))
 
 
@@ -563,8 +570,8 @@ class ClusterJackknife:
 
     At scale most clusters share their sums with many others, and so their jackknife values:
     ``values[index[c, g]]`` is cluster ``c``'s value for the outputs of block ``g`` (a
-    finding; ``block`` says which block each distinct row belongs to). Holds ``n_clusters x blocks`` integers instead of ``n_clusters x outputs``
-    floats; ``np.asarray(j)`` (or :meth:`toarray`) gives the full ``(n_clusters,
+    finding; ``block`` says which block each distinct row belongs to). Holds ``n_clusters x
+    blocks`` integers instead of ``n_clusters x outputs`` floats; ``np.asarray(j)`` (or :meth:`toarray`) gives the full ``(n_clusters,
     *out_shape)`` array, and indexing or ``reshape`` work on it.
 
     Examples
@@ -619,7 +626,7 @@ class ClusterJackknife:
 
     def acceleration(self) -> np.ndarray:
         """BCa ``a`` of every output, from the distinct values weighted by their clusters."""
-        blocks, per, block_of = self.index.shape[1], self.values.shape[1], self.block
+        blocks, block_of = self.index.shape[1], self.block
         weight = np.bincount(self.index.ravel(), minlength=len(self.values)).astype(float)
         valid = ~np.isnan(self.values)
         v = np.where(valid, self.values, 0.0)
@@ -637,8 +644,7 @@ class ClusterJackknife:
             mean = per_block(w * v) / n
             d = np.where(valid, mean[block_of] - v, 0.0)
             num, den = per_block(w * d**3), per_block(w * d**2)
-            a = np.where(den > 0, num / (6.0 * den**1.5), np.where(n > 0, 0.0, np.nan))
-        return a.reshape(-1)
+        return _acceleration_of(n, num, den).reshape(-1)
 
 
 def _bca_levels(z0, a, alpha: float):
@@ -1086,7 +1092,7 @@ def _distinct_blocks(by_cluster: np.ndarray, groups: int):
 
 
 def _jackknife(by_cluster, total: np.ndarray, call: Callable, out_shape: tuple,
-               groups: int) -> np.ndarray:
+               groups: int) -> np.ndarray | ClusterJackknife:
     """Leave-one-cluster-out values ``finalize(total - by_cluster[c])``, ``(n_clusters, out)``.
 
     In blocks of a fixed number of rows, so linear in the clusters. With ``groups > 1`` the
@@ -1288,28 +1294,24 @@ def bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, *, cluste
     if not callable(finalize):
         raise TypeError(f"finalize must be callable, got {type(finalize).__name__}")
     if isinstance(by_cluster, GroupedSums):
-        _check_clusters(by_cluster.n_clusters, clustered)
+        sums, n_clusters, total = by_cluster, by_cluster.n_clusters, by_cluster.total()
         stat_shape = (by_cluster.rows.shape[0], by_cluster.rows.shape[2])
-        total = by_cluster.total()
-        out_size = _vectorized(finalize, stat_shape)(total).size
-        check_n_resamples(n_resamples, confidence_level, n_values=out_size)
-        return _bootstrap_cluster_sums(
-            by_cluster, finalize, stat_shape, clustered=clustered,
-            label=label or ("clusters" if clustered else "units"), n_resamples=n_resamples,
-            seed=_fresh_seed(seed), method=method, confidence_level=confidence_level,
-            progress=_Progress(progress, n_resamples), total=total,
-            groups=by_cluster.rows.shape[0])
-    stats = np.asarray(by_cluster, np.float64)
-    _check_clusters(stats.shape[0], clustered)
-    flat = stats.reshape(stats.shape[0], -1)
-    out_size = _vectorized(finalize, stats.shape[1:])(flat.sum(axis=0)).size
+        groups = stat_shape[0]
+    else:
+        stats = np.asarray(by_cluster, np.float64)
+        n_clusters, stat_shape = stats.shape[0], stats.shape[1:]
+        sums = stats.reshape(n_clusters, -1)
+        total = sums.sum(axis=0)
+        groups = stats.shape[1] if separable and stats.ndim == 3 else 1
+    _check_clusters(n_clusters, clustered)
+    out_size = _vectorized(finalize, stat_shape)(total).size
     check_n_resamples(n_resamples, confidence_level, n_values=out_size)  # before allocating
     return _bootstrap_cluster_sums(
-        stats.reshape(stats.shape[0], -1), finalize, stats.shape[1:], clustered=clustered,
+        sums, finalize, stat_shape, clustered=clustered,
         label=label or ("clusters" if clustered else "units"),
         n_resamples=n_resamples, seed=_fresh_seed(seed), method=method,
         confidence_level=confidence_level, progress=_Progress(progress, n_resamples),
-        groups=stats.shape[1] if separable and stats.ndim == 3 else 1)
+        total=total, groups=groups)
 
 
 def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_shape: tuple, *,
@@ -1329,9 +1331,8 @@ def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_sha
     grouped = isinstance(by_cluster, GroupedSums)
     if grouped:
         n_clusters, n_stats = by_cluster.n_clusters, by_cluster.n_stats
-        per_draw = n_clusters
     else:
-        (n_clusters, n_stats), per_draw = by_cluster.shape, by_cluster.shape[0]
+        n_clusters, n_stats = by_cluster.shape
     call = _vectorized(finalize, stat_shape)
     if total is None:
         total = by_cluster.total() if grouped else by_cluster.sum(axis=0)
@@ -1344,7 +1345,7 @@ def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_sha
     distribution = np.empty((n_resamples, out_size))
     for start, stop in _chunks(n_resamples, width):
         sums = np.empty((stop - start, n_stats))
-        for lo, hi in _chunks(stop - start, max(per_draw, n_stats)):
+        for lo, hi in _chunks(stop - start, max(n_clusters, n_stats)):
             if grouped:
                 sums[lo:hi] = by_cluster.replicate_sums(_draw(rng, hi - lo, n_clusters))
             else:

@@ -13,7 +13,11 @@ builds those sums directly:
 - columns that are equal on every pattern (Fleiss', Brennan-Prediger's and AC1's shares;
   alpha's symmetric coincidences) are kept once;
 - units are taken in blocks of :data:`_STREAM_UNITS` in cluster order, their rows gathered
-  from ``T`` and summed per cluster, so no ``units x columns`` array is ever built.
+  from ``T`` and summed per cluster, so no ``units x columns`` array is ever built;
+- at scale (``S_clusters`` over :data:`_DENSE_MAX_ELEMENTS` values) not even the cluster sums
+  are built: clusters whose units show the same rows have the same sums, and the sums are
+  held as each cluster's group (:class:`~adjudicate.resample.GroupedSums`,
+  :func:`_grouped_sums`).
 
 Statistics without small patterns (many readers or categories) stream ``stat.unit_stats`` of
 each block of units instead. The replicates and the jackknife are those of
@@ -23,6 +27,7 @@ each block of units instead. The replicates and the jackknife are those of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -178,9 +183,10 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
     clusters : sequence of hashable, optional
         One cluster id per unit; None: every unit is its own cluster.
     grouped : bool, default False
-        Allow the sums to be returned as :class:`~adjudicate.resample.GroupedSums` (distinct
-        rows per finding and each cluster's row) when ``S_clusters`` would hold more than
-        ``_DENSE_MAX_ELEMENTS`` values and the grouped form is at least 4x smaller.
+        Allow the sums to be returned as :class:`~adjudicate.resample.GroupedSums` (each
+        cluster's group of clusters with equal sums, per finding) when every statistic has
+        pattern rows, ``S_clusters`` would hold more than ``_DENSE_MAX_ELEMENTS`` values and
+        the grouping passes its checks.
 
     Returns
     -------
@@ -231,7 +237,7 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
     unit_edges = np.cumsum([0] + [widths[i] for i in by_unit])
 
     picks = []                       # each pattern statistic's columns: a slice, or indices
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in pairwise(edges):
         idx = inverse[lo:hi]
         run = hi > lo and (np.diff(idx) == 1).all()
         picks.append(slice(int(idx[0]), int(idx[-1]) + 1) if run else idx)
