@@ -1011,7 +1011,11 @@ class GroupedSums:
 
     def total(self) -> np.ndarray:
         """Sums over all clusters, ``(n_stats,)``."""
-        sizes = np.bincount(self.group.ravel(), minlength=self.members.shape[1])
+        flat, n_groups = self.group.ravel(), self.members.shape[1]
+        step = _BLOCK_ELEMENTS                   # blocks: bincount's intp copy stays small
+        sizes = np.zeros(n_groups, np.int64)
+        for start in range(0, len(flat), step):
+            sizes += np.bincount(flat[start:start + step], minlength=n_groups)
         return self._times_rows(sizes[:, None])[0]
 
     def replicate_sums(self, draws: np.ndarray) -> np.ndarray:

@@ -96,16 +96,19 @@ def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray
     from ..resample import GroupedSums
     u, f = columns.shape
     row_of, rows, finding_of_row = _distinct_unit_rows(table)
-    # each unit's global row, finding-major, units in cluster order: (F, U) int32
-    seq = np.ascontiguousarray(columns.T)
-    if order is None:
-        cluster_of = np.arange(u)
-    elif u > 1 and (cluster_of[1:] < cluster_of[:-1]).any():     # not yet in cluster order
-        seq = np.take(seq, order, axis=1)
-        cluster_of = cluster_of[order]
-    seq += (np.arange(f, dtype=np.int32) * row_of.shape[0])[:, None]
-    np.take(row_of.T.ravel().astype(np.int32), seq, out=seq, mode="clip")  # in place
+    global_row = row_of.T.ravel().astype(np.int32)        # pattern f * P + p -> global row
+    offsets = np.arange(f, dtype=np.int32) * row_of.shape[0]
     sizes = np.bincount(cluster_of, minlength=n_clusters)
+    singletons = sizes.max() == 1
+    if singletons:   # each unit's global row, (U, F) in cluster order: the groups themselves
+        seq = columns + offsets if order is None else np.take(columns, order, axis=0) + offsets
+    else:            # (F, U) finding-major, units in cluster order
+        seq = np.ascontiguousarray(columns.T)
+        if order is not None:
+            seq = np.take(seq, order, axis=1)
+            cluster_of = cluster_of[order]
+        seq += offsets[:, None]
+    seq = global_row[seq]            # fancy indexing: ~10x np.take(mode="clip") at 10^7
     # each finding's distinct rows, zero-padded to the longest: row r is padded[f, local[r]]
     n_rows = int(np.bincount(finding_of_row, minlength=f).max())
     local_row = np.arange(len(rows)) - np.searchsorted(finding_of_row, np.arange(f))[
@@ -113,11 +116,10 @@ def _grouped_sums(table: np.ndarray, columns: np.ndarray, cluster_of: np.ndarray
     padded = np.zeros((f, n_rows, rows.shape[1]))
     padded[finding_of_row, local_row] = rows
     padded_of_row = finding_of_row * n_rows + local_row
-    if sizes.max() == 1:              # one unit per cluster: the groups are the rows themselves
+    if singletons:                    # one unit per cluster: the groups are the rows themselves
         members = sparse.csc_matrix((np.ones(len(rows), np.int64), padded_of_row,
                                      np.arange(len(rows) + 1)), shape=(f * n_rows, len(rows)))
-        return GroupedSums(group=np.ascontiguousarray(seq.T), members=members, rows=padded,
-                           block=finding_of_row)
+        return GroupedSums(group=seq, members=members, rows=padded, block=finding_of_row)
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
 
     def names(which: int) -> np.ndarray:
@@ -212,7 +214,10 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
     """
     u, _n_readers, f = codes.shape
     cluster_of, n_clusters = cluster_index(clusters, u)
-    order = None if clusters is None else np.argsort(cluster_of, kind="stable")
+    # units already in cluster order (the unit design, sorted patient ids) need no sort
+    in_order = clusters is None or u < 2 or not (cluster_of[1:] < cluster_of[:-1]).any()
+    order = None if in_order else np.argsort(cluster_of, kind="stable")
+    identity = in_order and n_clusters == u          # every unit its own cluster, in order
     widths = [stat.unit_stats(codes[:0]).shape[-1] for stat in stats]
     found = code_patterns(codes, stats[0].n_categories) if stats else None
     by_pattern = [i for i, stat in enumerate(stats)
@@ -272,10 +277,10 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
 
     for start in range(0, u, _STREAM_UNITS):
         stop = min(start + _STREAM_UNITS, u)
-        if order is None:
+        if identity:
             by_cluster[start:stop] = rows(np.arange(start, stop))
         else:
-            units = order[start:stop]
+            units = np.arange(start, stop) if order is None else order[start:stop]
             which, summing = _segments(cluster_of[units])
             by_cluster[which] += summing @ rows(units)
 
