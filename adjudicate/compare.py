@@ -53,6 +53,7 @@ import pandas as pd
 from .agreement.terms import joint_kappa
 from .ratings import MISSING, Ratings, as_ratings, positive_category
 from .resample import (
+    BOOTSTRAP_METHODS,
     ClusterDesign,
     _fresh_seed,
     bootstrap_sums,
@@ -537,7 +538,7 @@ def _check_ci(ci):
         raise ValueError(f"ci must be 'bootstrap' or None, got {ci!r}")
 
 
-_INTERVAL_METHODS = (None, "bca", "percentile", "wilson")
+_INTERVAL_METHODS = (None, *BOOTSTRAP_METHODS, "wilson")
 
 
 def accuracy_table(rater, reference, *, hedge: Hedge = "negative", ties: Ties = "random",
@@ -655,7 +656,7 @@ def accuracy_table(rater, reference, *, hedge: Hedge = "negative", ties: Ties = 
     n_undefined = np.zeros(estimate.shape, dtype=np.int64)
     how = np.full(estimate.shape, "none", dtype=object)
     if ci == "bootstrap":
-        boot_method = method if method in ("bca", "percentile") else "bca"
+        boot_method = method if method in BOOTSTRAP_METHODS else "bca"
         boot = bootstrap_sums(cells, _finalize, clusters=design, n_resamples=n_resamples,
                               seed=seed, method=boot_method, confidence_level=confidence_level,
                               progress=progress)
@@ -1046,7 +1047,7 @@ def compare_raters(rater, reference, *, readers=None, readers_vs_reference=None,
     without = [f for f, ok in zip(rater.findings, labelled) if not ok]
     opts = {"hedge": hedge, "n_resamples": n_resamples, "seed": seed,
                 "confidence_level": confidence_level, "clusters": clusters, "progress": progress}
-    diff_method = method if method in ("bca", "percentile") else "bca"
+    diff_method = method if method in BOOTSTRAP_METHODS else "bca"
     ref = _as_reference(reference, rater)
     sel = rater.select(findings=with_labels)
     parts, diffs, boots, notes = [], [], {}, []

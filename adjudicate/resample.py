@@ -58,7 +58,8 @@ __all__ = [
 ]
 
 Method = Literal["percentile", "bca"]
-_METHODS = ("percentile", "bca")
+BOOTSTRAP_METHODS = ("percentile", "bca")
+"""The bootstrap interval methods (``method=``; the CLI's ``--method`` choices)."""
 
 _BLOCK_ELEMENTS = 1 << 21
 """Largest number of float64 elements (16 MiB) in one block of replicates: bounds memory."""
@@ -91,8 +92,8 @@ def _check_level(level) -> float:
 
 def _check_method(method) -> str:
     name = str(method).lower()
-    if name not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if name not in BOOTSTRAP_METHODS:
+        raise ValueError(f"method must be one of {BOOTSTRAP_METHODS}, got {method!r}")
     return name
 
 

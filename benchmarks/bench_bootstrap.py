@@ -46,7 +46,7 @@ def build(ratings):
     (..., n_outputs)``: 3 agreement coefficients x 16 findings, then sensitivity and
     specificity x 16 findings x 5 readers.
     """
-    n_units, n_readers, n_findings = ratings.shape
+    n_units = ratings.shape[0]
     parts, finals = [], []
     for name in AGREEMENT:
         stat = sum_statistic(name, ratings)

@@ -26,7 +26,8 @@ Cases (``--cases``, each at every ``--sizes``):
 - ``fleiss_alpha_ac1_patients_goal``: the same at the largest ``--memory-sizes`` with
   ``--goal-resamples`` (10,000) replicates: the memory goal (about 30 min at 10^7 units).
 
-Then, in this process: ``krippendorff.alpha`` against :func:`adjudicate.krippendorff_alpha`
+Then, in this process: ``np.bincount`` of 10^7 draws into 2^18 to 10^7 counts (nanoseconds
+per draw: where this machine's cache ends); ``krippendorff.alpha`` against :func:`adjudicate.krippendorff_alpha`
 at 810 units (bundled all-findings, one finding; 600 calls of each, in turn, fastest kept)
 and at 1e6 units (one synthetic finding);
 10,000 patient-clustered replicates of the default statistics for every all-findings column
@@ -236,6 +237,21 @@ def versus_floor(n_resamples: int) -> list[dict]:
              "n_resamples": n_resamples, "seconds": t_floor, "note": note}]
 
 
+def count_cost(n_draws: int = 10_000_000, repeat: int = 3) -> list[dict]:
+    """Nanoseconds per draw of ``np.bincount`` of ``n_draws`` uniform draws into counts of
+    2^18 to 10^7 bins: the cost of a count once the counts (8 bytes a bin) leave the cache."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for bins in (1 << 18, 1 << 19, 1 << 20, 1 << 21, 1 << 22, 1 << 23, 10_000_000):
+        draws = rng.integers(0, bins, n_draws)
+        seconds = best(lambda d=draws, b=bins: np.bincount(d, minlength=b), repeat)
+        rows.append({"case": "np.bincount, ns per draw", "n_units": bins,
+                     "seconds": seconds * 1e9 / n_draws,
+                     "note": f"{n_draws:.0e} draws into {bins * 8 / 2**20:g} MiB of counts "
+                             "('seconds' holds ns per draw)"})
+    return rows
+
+
 # ----------------------------------------------------------------------------- report
 def slope(frame: pd.DataFrame, case: str, column: str = "seconds") -> float:
     """Log-log slope between the two largest sizes (1 = linear)."""
@@ -356,6 +372,7 @@ def main() -> None:
     if not args.skip_peers:
         rows += versus_krippendorff(args.repeat)
         rows += versus_floor(args.floor_resamples)
+    rows += count_cost()
     frame = pd.DataFrame(rows)
     out = Path(args.out)
     if args.update and out.exists():

@@ -32,8 +32,6 @@ from adjudicate.resample import bootstrap_weights
 
 def sklearn_statistics(y_ref, y_rater, sample_weight=None):
     """The seven statistics from scikit-learn, in the order of STATISTICS."""
-    tn, fp, fn, tp = confusion_matrix(y_ref, y_rater, labels=[0, 1],
-                                      sample_weight=sample_weight).ravel()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         kappa = cohen_kappa_score(y_ref, y_rater, sample_weight=sample_weight)
@@ -211,7 +209,7 @@ def test_paired_difference_equals_difference_of_separate_estimates():
     readers = ds.ratings.select(readers=["4343880271", "4343882583"], findings=findings)
     nlp = adj.nlp_ratings(ds).select(findings=findings)
     ref = ds.labels[findings]
-    kw = dict(n_resamples=300, seed=5, method="percentile")
+    kw = {"n_resamples": 300, "seed": 5, "method": "percentile"}
     d_res = paired_accuracy_difference(readers, nlp, ref, **kw)
     a_res = accuracy_table(readers, ref, **kw)
     b_res = accuracy_table(nlp, ref, **kw)

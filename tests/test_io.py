@@ -204,8 +204,8 @@ def test_small_good_file(tmp_path):
     ("\n".join([HEADER, GOOD[0], GOOD[1].replace("YES,NO,test", "MAYBE,NO,test")]),
      r"bad\.csv, row 3, column 'Airspace opacity': unknown value 'MAYBE' \(allowed: YES, NO\)"),
     ("\n".join([HEADER, GOOD[0].replace("NO,YES,YES", "HEDGE,YES,YES")]),
-     r"row 2, column 'Fracture': unknown value 'HEDGE' .*not allowed for this column by the "
-     r"study design"),
+     (r"row 2, column 'Fracture': unknown value 'HEDGE' .*not allowed for this column by the "
+      r"study design")),
     ("\n".join([HEADER, GOOD[0], GOOD[1] + ",extra"]),
      r"row 3: a row has more fields than the header"),
     ("\n".join([HEADER, GOOD[0], GOOD[1].rsplit(",", 2)[0]]),
@@ -213,8 +213,8 @@ def test_small_good_file(tmp_path):
     ("\n".join([HEADER, GOOD[0], GOOD[1].replace(",test", ",")]),
      r"row 3, column 'Set ID': empty cell"),
     ("\n".join([HEADER, GOOD[0], GOOD[1].replace("13,", "14,", 1)]),
-     r"row 3, column 'Patient ID': unit 00000013_008.png has Patient ID '14' here but '13' on "
-     r"line 2"),
+     (r"row 3, column 'Patient ID': unit 00000013_008.png has Patient ID '14' here but '13' on "
+      r"line 2")),
     ("\n".join([HEADER, GOOD[0].replace("00000013_008.png", "img 8")]),
      r"row 2, column 'Image ID': value 'img 8' does not look like a valid Image ID"),
     ("a,b\n1,2\n", r"row 1: not a known readers file"),

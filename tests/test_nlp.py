@@ -219,7 +219,8 @@ def test_nlp_statistics_match_sklearn_on_the_bundled_data(comparison_all):
     nlp = t[t.rater == "nlp"].set_index(["finding", "statistic"])["estimate"]
     for finding in ["Effusion", "Pneumothorax", "Cardiomegaly", "Pleural Thickening"]:
         y_ref = (ref[finding] == "YES").to_numpy()
-        y_nlp = nih.str.split("|").apply(lambda xs: finding.replace(" ", "_") in xs).to_numpy()
+        token = finding.replace(" ", "_")
+        y_nlp = nih.str.split("|").apply(lambda xs, token=token: token in xs).to_numpy()
         tn, fp, fn, tp = confusion_matrix(y_ref, y_nlp, labels=[False, True]).ravel()
         assert nlp[finding, "sensitivity"] == pytest.approx(tp / (tp + fn))
         assert nlp[finding, "specificity"] == pytest.approx(tn / (tn + fp))
@@ -255,7 +256,7 @@ def test_tidy_layout_and_names(comparison_all):
 
 
 def test_majority_reference_differs_from_published_only_in_other(all_findings):
-    kw = dict(n_resamples=50, seed=0, method="percentile")
+    kw = {"n_resamples": 50, "seed": 0, "method": "percentile"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pub = compare_nlp(all_findings, reference="published", **kw).table

@@ -181,7 +181,7 @@ class Patterns:
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
         if n_patterns > 1024 or not u:
             return None
-        cluster_of, columns, same, blocks = self._in_cluster_order(codes, clusters)
+        _, columns, same, blocks = self._in_cluster_order(codes, clusters)
         square = n_patterns * n_patterns
         pairs = np.zeros((f, square), np.int64)
         # a unit's columns as one item of F integers of the smallest type holding a pair's

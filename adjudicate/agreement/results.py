@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._lazy import ndtri
-from ..resample import ConfidenceInterval
+from ..resample import BOOTSTRAP_METHODS, ConfidenceInterval
 
 __all__ = ["AgreementResult", "ConfidenceInterval", "UndefinedAgreementWarning"]
 
@@ -144,16 +144,16 @@ class AgreementResult:
         level = self.confidence_level if confidence_level is None else float(confidence_level)
         if not 0 < level < 1:
             raise ValueError(f"confidence_level must lie strictly between 0 and 1, got {level}")
-        if method not in (None, "wald", "analytic", "bootstrap", "percentile", "bca"):
+        if method not in (None, "wald", "analytic", "bootstrap", *BOOTSTRAP_METHODS):
             raise ValueError("method must be None, 'wald', 'bootstrap', 'percentile' or "
                              f"'bca', got {method!r}")
         if method == "analytic":
             method = "wald"
         if method != "wald" and self.bootstrap is not None:
-            boot_method = method if method in ("percentile", "bca") else None
+            boot_method = method if method in BOOTSTRAP_METHODS else None
             low, high = self.bootstrap.confidence_interval(level, method=boot_method)
             return ConfidenceInterval(float(low), float(high))
-        if method in ("percentile", "bca"):
+        if method in BOOTSTRAP_METHODS:
             raise ValueError(f"method={method!r} needs a bootstrap: call with ci='bootstrap'")
         return wald_interval(self.statistic, self.standard_error, level)
 

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..resample import BOOTSTRAP_METHODS
 from ..vote import HEDGE_POLICIES, TIE_POLICIES
 
 DATASET_CHOICES = ("all-findings", "four-findings")
@@ -24,7 +25,7 @@ def bootstrap_options(p: argparse.ArgumentParser, *, default_b: int | None) -> N
                    help="random seed (default: fresh; the output reports the seed used)")
     p.add_argument("--level", type=level_float, default=0.95,
                    help="confidence level (default 0.95)")
-    p.add_argument("--method", choices=("bca", "percentile"), default=None,
+    p.add_argument("--method", choices=BOOTSTRAP_METHODS, default=None,
                    help="bootstrap interval method for every statistic (default: bca; "
                         "proportions of a rater or model against a reference, e.g. "
                         "sensitivity: cluster-adjusted Wilson)")

@@ -61,8 +61,8 @@ class ParseReport:
 
     def lines(self) -> list[str]:
         """The report as short human-readable lines."""
-        out = [f"{self.file}: {self.n_rows} rows read as format {self.format}; "
-               f"{self.n_rows_used} used"]
+        out = [(f"{self.file}: {self.n_rows} rows read as format {self.format}; "
+                f"{self.n_rows_used} used")]
         out += [f"  {n} rows not used: {why}" for why, n in self.unused_rows.items()]
         if len(self.duplicates):
             n_conf = int(self.duplicates["conflicting"].sum())

@@ -357,25 +357,25 @@ def forest_plot(result, *, statistic: str | Sequence[str] | None = None, by: str
             extra.set_visible(False)
         y = np.arange(len(names), dtype=float)
         apart = np.array([n in marked for n in names])
-        for ax, finding in zip(grid.ravel(), findings):
+        for panel, finding in zip(grid.ravel(), findings):
             rows = rows_of(finding=finding)
             est, lo, hi = (values(rows, k, names) for k in ("estimate", "ci_low", "ci_high"))
             for keep, color, marker, label in ((~apart, _COLORS[0], "o", None),
                                                (apart, _COLORS[1], "D", marked_label)):
                 if keep.any():
-                    draw(ax, est[keep], lo[keep], hi[keep], y[keep], color, marker,
+                    draw(panel, est[keep], lo[keep], hi[keep], y[keep], color, marker,
                          label if apart.any() else None)
             if line_series and reference_line in names:
                 value = est[names.index(reference_line)]
                 if np.isfinite(value):
-                    ax.axvline(value, color="0.5", lw=0.8, ls="--")
+                    panel.axvline(value, color="0.5", lw=0.8, ls="--")
             elif reference_line is not None and not line_series:
-                ax.axvline(reference_line, color="0.5", lw=0.8, ls="--")
-            shares(ax, rows, names, y, est)
-            ax.set_title(str(finding))
-            ax.set_xlabel(xlabel)
-            ax.grid(axis="x", color="0.9", lw=0.6)
-            ax.set_axisbelow(True)
+                panel.axvline(reference_line, color="0.5", lw=0.8, ls="--")
+            shares(panel, rows, names, y, est)
+            panel.set_title(str(finding))
+            panel.set_xlabel(xlabel)
+            panel.grid(axis="x", color="0.9", lw=0.6)
+            panel.set_axisbelow(True)
         for row in grid:
             row[0].set_yticks(y, [str(n) for n in names])
             row[0].set_ylim(len(names) - 0.5, -0.5)

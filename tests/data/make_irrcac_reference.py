@@ -22,7 +22,7 @@ from irrCAC.raw import CAC
 
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here.parent))
-import test_agreement as T  # noqa: E402
+import test_agreement as T
 
 METHODS = {
     "fleiss_kappa": ("fleiss", "identity"), "gwet_ac1": ("gwet", "identity"),
@@ -44,7 +44,7 @@ def run(frame, cats):
 
 
 ref = {"irrCAC": getattr(irrCAC, "__version__", "0.4.4"),
-       "gwet_raw_4raters": {"data": [[None if v != v else v for v in row]
+       "gwet_raw_4raters": {"data": [[None if pd.isna(v) else v for v in row]
                                      for row in raw_4raters().to_numpy().tolist()],
                             "results": run(raw_4raters(), [1.0, 2.0, 3.0, 4.0, 5.0])},
        "four_findings": {}}
