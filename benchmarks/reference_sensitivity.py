@@ -8,7 +8,9 @@ Run from the repository root::
 
 Writes ``benchmarks/results/reference_sensitivity_four_findings.csv`` (one row per rater,
 reference, finding, statistic), ``benchmarks/results/reference_agreement.csv`` and the figures
-``docs/figures/reference_sensitivity_nlp.png`` and ``docs/figures/reference_sensitivity_readers.png``.
+``docs/figures/reference_sensitivity_nlp.png`` and ``docs/figures/reference_sensitivity_readers.png``,
+and rewrites the tables of ``docs/reference-sensitivity.md`` (its ``<!-- tables: ... -->``
+blocks) from the two CSVs (``--tables-only``: only that, from the CSVs already written).
 Every reader is left out of the references it is graded against (panels and Dawid-Skene fit).
 """
 
@@ -37,7 +39,13 @@ def main(argv=None) -> None:
     p.add_argument("--bootstrap", type=int, default=200)
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--readers", type=int, default=None, help="only the first N readers")
+    p.add_argument("--tables-only", action="store_true",
+                   help="only rewrite the page's tables from the CSVs already written")
     args = p.parse_args(argv)
+    if args.tables_only:
+        update_doc(markdown_tables(pd.read_csv(RESULTS / "reference_sensitivity_four_findings.csv"),
+                                   pd.read_csv(RESULTS / "reference_agreement.csv")))
+        return
     ds = adj.load_dataset("four_findings")
     raters = ["nlp"] + [str(r) for r in ds.ratings.readers][: args.readers]
     parts, times = [], {}
@@ -66,8 +74,92 @@ def main(argv=None) -> None:
             warnings.simplefilter("ignore")
             a = reference_agreement(name, n_resamples=args.bootstrap, seed=args.seed).table
         agree.append(a.assign(dataset=name))
-    pd.concat(agree, ignore_index=True).to_csv(RESULTS / "reference_agreement.csv", index=False)
+    agreement = pd.concat(agree, ignore_index=True)
+    agreement.to_csv(RESULTS / "reference_agreement.csv", index=False)
+    update_doc(markdown_tables(table, agreement))
     print(f"total {sum(times.values()):.0f} s for {len(raters)} raters, B = {args.bootstrap}")
+
+
+# ------------------------------------------------------------------ the page's tables
+DOC = ROOT / "docs" / "reference-sensitivity.md"
+
+
+def _cell(row) -> str:
+    """``est (low-high)``, and ``[x% unl.]`` when the definition leaves images unlabelled."""
+    if pd.isna(row.estimate):
+        return ""
+    text = f"{row.estimate:.3f} ({row.ci_low:.3f}-{row.ci_high:.3f})"
+    share = getattr(row, "unlabelled_share", 0.0)
+    return text + (f" [{share:.0%} unl.]" if share >= 0.005 else "")
+
+
+def _markdown(title: str, frame: pd.DataFrame) -> str:
+    """A bold title and a pipe table of ``frame`` (rows: its index, named "reference")."""
+    lines = [f"**{title}**", "", "| reference | " + " | ".join(map(str, frame.columns)) + " |",
+             "|---|" + "---|" * len(frame.columns)]
+    lines += [f"| {ref} | " + " | ".join(frame.loc[ref]) + " |" for ref in frame.index]
+    return "\n".join(lines)
+
+
+def _wide(part: pd.DataFrame, values) -> pd.DataFrame:
+    """Definitions x findings, both in order of first appearance; findings with no value
+    at all (Fracture for the NLP labels) left out."""
+    part = part.assign(cell=values)
+    wide = part.pivot(index="reference", columns="finding", values="cell")
+    wide = wide.reindex(index=pd.unique(part.reference), columns=pd.unique(part.finding))
+    keep = [f for f in wide.columns if part[part.finding == f].estimate.notna().any()]
+    return wide[keep].fillna("")
+
+
+def markdown_tables(table: pd.DataFrame, agreement: pd.DataFrame) -> dict[str, str]:
+    """The page's tables from the two CSVs, by the name of their marked block in the page."""
+    out = {}
+    nlp = table[table.rater == "nlp"]
+    out["nlp"] = "\n\n".join(
+        _markdown(f"NLP labels, {stat}",
+                  _wide(nlp[nlp.statistic == stat], [_cell(r) for r in
+                                                     nlp[nlp.statistic == stat].itertuples()]))
+        for stat in ("sensitivity", "specificity", "kappa"))
+    kappa = table[(table.rater != "nlp") & (table.statistic == "kappa")].dropna(
+        subset=["estimate"])
+    mean = kappa.groupby(["reference", "finding"], sort=False).apply(
+        lambda d: np.average(d.estimate, weights=d.n_units), include_groups=False).unstack()
+    mean = mean.reindex(index=pd.unique(kappa.reference), columns=pd.unique(kappa.finding))
+    spread = (kappa.groupby(["rater", "finding"]).estimate.agg(lambda v: v.max() - v.min())
+              .groupby("finding").median().reindex(mean.columns))
+    readers = mean.map(lambda v: f"{v:.3f}")
+    readers.loc["median range across definitions"] = spread.map(lambda v: f"{v:.3f}")
+    out["readers"] = _markdown(
+        f"Readers: Cohen's kappa against each reference (mean over the "
+        f"{kappa.rater.nunique()} readers, weighted by images read), and the median range "
+        "across definitions", readers)
+    for name in ("four_findings", "all_findings"):
+        part = agreement[(agreement.dataset == name) & (agreement.statistic == "kappa")]
+        wide = _wide(part, [_cell(r._replace(unlabelled_share=0.0))
+                            for r in part.itertuples()])
+        if name == "all_findings":
+            wide = wide[ALL_FINDINGS_SHOWN]
+        out[name] = _markdown(f"{name}: kappa of each definition with the published labels",
+                              wide)
+    return out
+
+
+ALL_FINDINGS_SHOWN = ["Pneumothorax", "Nodule or Mass", "Abnormal", "Atelectasis", "Effusion",
+                      "Mass", "Nodule"]
+"""The all-findings columns the page shows: the two the four-findings labels also grade,
+then five of the others (every finding is in ``reference_agreement.csv``)."""
+
+
+def update_doc(tables: dict[str, str], path: Path = DOC) -> None:
+    """Replace each ``<!-- tables: NAME -->`` ... ``<!-- /tables -->`` block of the page."""
+    import re
+    text = path.read_text()
+    for name, body in tables.items():
+        pattern = re.compile(rf"(<!-- tables: {name} -->\n).*?(\n<!-- /tables -->)", re.DOTALL)
+        if not pattern.search(text):
+            raise SystemExit(f"{path}: no '<!-- tables: {name} -->' block")
+        text = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(2), text)
+    path.write_text(text)
 
 
 def readers_figure(table: pd.DataFrame) -> None:

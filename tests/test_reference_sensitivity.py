@@ -222,3 +222,31 @@ def test_auc_intervals_are_evaluates_on_the_same_replicates():
     soft = t.loc[("dawid-skene-soft", "Cardiomegaly")]
     assert np.isnan(soft.ci_low) and "no AUC interval" in soft.method
     assert np.isfinite(t.loc[("majority", "Cardiomegaly"), "ci_low"])
+
+
+def test_the_pages_tables_are_those_of_the_recorded_csvs():
+    # docs/reference-sensitivity.md shows tables that benchmarks/reference_sensitivity.py
+    # writes from its two CSVs: the page and the CSVs next to it must say the same numbers
+    # (NLP sensitivity against the published labels, Pneumothorax: 0.458 in both)
+    import importlib
+    import re
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        script = importlib.import_module("reference_sensitivity")
+    finally:
+        sys.path.remove(str(root / "benchmarks"))
+        sys.modules.pop("reference_sensitivity", None)
+    results = root / "benchmarks" / "results"
+    table = pd.read_csv(results / "reference_sensitivity_four_findings.csv")
+    tables = script.markdown_tables(table,
+                                    pd.read_csv(results / "reference_agreement.csv"))
+    page = (root / "docs" / "reference-sensitivity.md").read_text()
+    blocks = dict(re.findall(r"<!-- tables: (\w+) -->\n(.*?)\n<!-- /tables -->", page, re.DOTALL))
+    assert blocks == tables
+    nlp = table[(table.rater == "nlp") & (table.reference == "published")
+                & (table.statistic == "sensitivity") & (table.finding == "Pneumothorax")]
+    assert f"| published | {nlp.estimate.iloc[0]:.3f} (" in blocks["nlp"]
