@@ -1322,8 +1322,7 @@ def bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, *, cluste
 def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_shape: tuple, *,
                             clustered: bool, label: str, n_resamples: int, seed, method: str,
                             confidence_level: float, progress: _Progress,
-                            total: np.ndarray | None = None, groups: int = 1
-                            ) -> BootstrapResult:
+                            total: np.ndarray, groups: int = 1) -> BootstrapResult:
     """The engine once unit statistics are summed within clusters: ``(n_clusters, n_stats)``.
 
     Replicates are drawn in blocks of rows of ``counts`` (about ``_BLOCK_ELEMENTS`` counts per
@@ -1331,7 +1330,8 @@ def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_sha
     and ``finalize`` called once per block of sums, so the number of ``finalize`` calls does
     not grow with the number of clusters. The jackknife ``finalize(total - by_cluster)`` is
     evaluated in blocks of a fixed number of clusters, so its cost is linear in them
-    (:func:`_jackknife`; ``groups``: the sums and outputs split by finding).
+    (:func:`_jackknife`; ``groups``: the sums and outputs split by finding). ``total``: the
+    sums over all clusters, which every caller has already computed.
     """
     grouped = isinstance(by_cluster, GroupedSums)
     if grouped:
@@ -1339,8 +1339,6 @@ def _bootstrap_cluster_sums(by_cluster: np.ndarray, finalize: Callable, stat_sha
     else:
         n_clusters, n_stats = by_cluster.shape
     call = _vectorized(finalize, stat_shape)
-    if total is None:
-        total = by_cluster.total() if grouped else by_cluster.sum(axis=0)
     estimate = call(total)
     out_shape = estimate.shape
     out_size = estimate.size

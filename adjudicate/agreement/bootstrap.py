@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .patterns import cluster_index, code_patterns
+from .patterns import cluster_index, cluster_order, code_patterns
 from .statistic import SumStatistic
 
 if TYPE_CHECKING:
@@ -214,10 +214,8 @@ def cluster_sums(stats: Sequence[SumStatistic], codes: np.ndarray, clusters=None
     """
     u, _n_readers, f = codes.shape
     cluster_of, n_clusters = cluster_index(clusters, u)
-    # units already in cluster order (the unit design, sorted patient ids) need no sort
-    in_order = clusters is None or u < 2 or not (cluster_of[1:] < cluster_of[:-1]).any()
-    order = None if in_order else np.argsort(cluster_of, kind="stable")
-    identity = in_order and n_clusters == u          # every unit its own cluster, in order
+    order = cluster_order(cluster_of)                # None: units already in cluster order
+    identity = order is None and n_clusters == u     # every unit its own cluster, in order
     widths = [stat.unit_stats(codes[:0]).shape[-1] for stat in stats]
     found = code_patterns(codes, stats[0].n_categories) if stats else None
     by_pattern = [i for i, stat in enumerate(stats)

@@ -127,8 +127,8 @@ class Patterns:
         u, (f, n_patterns) = codes.shape[0], self.freq.shape
         cluster_of, n_clusters = _grouping(clusters, u)
         columns = self.unit_columns(codes)
-        if u > 1 and np.any(cluster_of[1:] < cluster_of[:-1]):
-            order = np.argsort(cluster_of, kind="stable")
+        order = cluster_order(cluster_of)
+        if order is not None:
             columns = columns[order]
         # finding-major: entries of finding f, units in cluster order, are rows f * C + c
         indices = (columns.T + (np.arange(f, dtype=np.int32) * n_patterns)[:, None]).ravel()
@@ -151,8 +151,8 @@ class Patterns:
         u = codes.shape[0]
         cluster_of, _ = _grouping(clusters, u)
         columns = self.unit_columns(codes)
-        if u > 1 and np.any(cluster_of[1:] < cluster_of[:-1]):
-            order = np.argsort(cluster_of, kind="stable")
+        order = cluster_order(cluster_of)
+        if order is not None:
             cluster_of, columns = cluster_of[order], columns[order]
         same = np.zeros(u, bool)
         np.equal(cluster_of[1:], cluster_of[:-1], out=same[:-1])
@@ -364,6 +364,14 @@ def cluster_index(clusters, n_units: int) -> tuple[np.ndarray, int]:
     from ..resample import ClusterDesign, _design
     design = clusters if isinstance(clusters, ClusterDesign) else _design(clusters, n_units)
     return design.codes, design.n_clusters
+
+
+def cluster_order(cluster_of: np.ndarray) -> np.ndarray | None:
+    """The units in cluster order (a stable sort of the cluster numbers), or None when they
+    already are (the unit design, patients listed one after another): no sort then."""
+    if len(cluster_of) > 1 and (cluster_of[1:] < cluster_of[:-1]).any():
+        return np.argsort(cluster_of, kind="stable")
+    return None
 
 
 def _grouping(clusters, n_units: int) -> tuple[np.ndarray, int]:
