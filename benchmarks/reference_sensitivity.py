@@ -84,13 +84,14 @@ def main(argv=None) -> None:
 DOC = ROOT / "docs" / "reference-sensitivity.md"
 
 
-def _cell(row) -> str:
-    """``est (low-high)``, and ``[x% unl.]`` when the definition leaves images unlabelled."""
+def _cell(row, unlabelled: bool) -> str:
+    """``est (low-high)``, and (``unlabelled``) ``[x% unl.]`` when the definition leaves
+    images unlabelled."""
     if pd.isna(row.estimate):
         return ""
     text = f"{row.estimate:.3f} ({row.ci_low:.3f}-{row.ci_high:.3f})"
-    share = getattr(row, "unlabelled_share", 0.0)
-    return text + (f" [{share:.0%} unl.]" if share >= 0.005 else "")
+    share = row.unlabelled_share
+    return text + (f" [{share:.0%} unl.]" if unlabelled and share >= 0.005 else "")
 
 
 def _markdown(title: str, frame: pd.DataFrame) -> str:
@@ -101,10 +102,10 @@ def _markdown(title: str, frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _wide(part: pd.DataFrame, values) -> pd.DataFrame:
-    """Definitions x findings, both in order of first appearance; findings with no value
-    at all (Fracture for the NLP labels) left out."""
-    part = part.assign(cell=values)
+def _wide(part: pd.DataFrame, unlabelled: bool = True) -> pd.DataFrame:
+    """Cells (:func:`_cell`) of definitions x findings, both in order of first appearance;
+    findings with no value at all (Fracture for the NLP labels) left out."""
+    part = part.assign(cell=[_cell(row, unlabelled) for row in part.itertuples()])
     wide = part.pivot(index="reference", columns="finding", values="cell")
     wide = wide.reindex(index=pd.unique(part.reference), columns=pd.unique(part.finding))
     keep = [f for f in wide.columns if part[part.finding == f].estimate.notna().any()]
@@ -116,9 +117,7 @@ def markdown_tables(table: pd.DataFrame, agreement: pd.DataFrame) -> dict[str, s
     out = {}
     nlp = table[table.rater == "nlp"]
     out["nlp"] = "\n\n".join(
-        _markdown(f"NLP labels, {stat}",
-                  _wide(nlp[nlp.statistic == stat], [_cell(r) for r in
-                                                     nlp[nlp.statistic == stat].itertuples()]))
+        _markdown(f"NLP labels, {stat}", _wide(nlp[nlp.statistic == stat]))
         for stat in ("sensitivity", "specificity", "kappa"))
     kappa = table[(table.rater != "nlp") & (table.statistic == "kappa")].dropna(
         subset=["estimate"])
@@ -135,8 +134,7 @@ def markdown_tables(table: pd.DataFrame, agreement: pd.DataFrame) -> dict[str, s
         "across definitions", readers)
     for name in ("four_findings", "all_findings"):
         part = agreement[(agreement.dataset == name) & (agreement.statistic == "kappa")]
-        wide = _wide(part, [_cell(r._replace(unlabelled_share=0.0))
-                            for r in part.itertuples()])
+        wide = _wide(part, unlabelled=False)
         if name == "all_findings":
             wide = wide[ALL_FINDINGS_SHOWN]
         out[name] = _markdown(f"{name}: kappa of each definition with the published labels",
