@@ -382,16 +382,16 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.5))
-    for case in (*CASES, MEMORY_CASE):
+    for i, case in enumerate((*CASES, MEMORY_CASE)):      # one colour per case, both panels
         d = frame[(frame["case"] == case) & frame["seconds"].notna()].sort_values("n_units")
         if d.empty:
             continue
         label = case + (f" (B={int(d['n_resamples'].iloc[0])})" if "boot" in case
                         or "floor" in case or case == MEMORY_CASE else "")
         style = "x--" if case.startswith("floor") else "o-"
-        ax_t.loglog(d["n_units"], d["seconds"], style, label=label)
+        ax_t.loglog(d["n_units"], d["seconds"], style, color=f"C{i}", label=label)
         if not case.startswith("floor"):
-            ax_m.loglog(d["n_units"], d["peak_mib"], "o-", label=label)
+            ax_m.loglog(d["n_units"], d["peak_mib"], "o-", color=f"C{i}", label=label)
     n = np.array([1e3, 1e7])
     ax_t.loglog(n, 1e-6 * n, "k:", label="slope 1 (linear)")
     ax_m.axhline(4096, color="k", ls=":", label="4 GiB")
